@@ -1,0 +1,118 @@
+"""Write and read the result tables in CSV, XLSX, JSON and Parquet.
+
+A results folder holds ``sentences``, ``documents``, ``sources``, ``texts`` and
+``removed`` tables (one file each, or one ``stance.xlsx`` workbook with a sheet each) and
+``run.json`` describing the run (model, templates, counts, timings).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .pipeline import Results
+
+FORMATS = ("csv", "xlsx", "json", "parquet")
+TABLES = ("sentences", "documents", "sources", "texts", "removed")
+#: Excel's cell limit; longer cells (whole cleaned texts) are cut with a marker.
+XLSX_MAX_CELL = 32_000
+
+
+def _xlsx_safe(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(lambda v: v[:XLSX_MAX_CELL] + "…[cut]" if isinstance(v, str) and len(v) > XLSX_MAX_CELL else v)
+    return out
+
+
+def write_table(df: pd.DataFrame, path: Path, fmt: str) -> Path:
+    """Write one table as ``fmt`` to ``path`` (suffix added); returns the file written."""
+    path = path.with_suffix(f".{fmt}")
+    if fmt == "csv":
+        df.to_csv(path, index=False)
+    elif fmt == "json":
+        df.to_json(path, orient="records", force_ascii=False, indent=1)
+    elif fmt == "parquet":
+        df.to_parquet(path, index=False)
+    elif fmt == "xlsx":
+        with pd.ExcelWriter(path, engine="openpyxl") as xw:
+            _xlsx_safe(df).to_excel(xw, sheet_name=path.stem[:31], index=False)
+    else:
+        raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    return path
+
+
+def tables_to_bytes(tables: dict[str, pd.DataFrame], fmt: str) -> bytes:
+    """Serialise one or more tables to bytes (XLSX: a sheet per table; others: first table).
+
+    Used by the dashboard's download buttons so downloads and CLI exports share one writer.
+    """
+    import io
+    buf = io.BytesIO()
+    if fmt == "xlsx":
+        with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+            for name, df in tables.items():
+                _xlsx_safe(df).to_excel(xw, sheet_name=name[:31], index=False)
+        return buf.getvalue()
+    df = next(iter(tables.values()))
+    if fmt == "csv":
+        return df.to_csv(index=False).encode()
+    if fmt == "json":
+        return df.to_json(orient="records", force_ascii=False, indent=1).encode()
+    if fmt == "parquet":
+        df.to_parquet(buf, index=False)
+        return buf.getvalue()
+    raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+
+
+def write_results(results: Results, out: str | Path, formats: list[str] | tuple[str, ...] = ("csv",)) -> list[Path]:
+    """Write every table of ``results`` to folder ``out`` in each of ``formats``.
+
+    XLSX goes to one workbook ``stance.xlsx`` with a sheet per table. Returns the paths
+    written (``run.json`` included).
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    tables = {name: getattr(results, name) for name in TABLES}
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+        if fmt == "xlsx":
+            path = out / "stance.xlsx"
+            path.write_bytes(tables_to_bytes(tables, "xlsx"))
+            written.append(path)
+        else:
+            written.extend(write_table(df, out / name, fmt) for name, df in tables.items())
+    run = out / "run.json"
+    run.write_text(json.dumps(results.run, indent=1, ensure_ascii=False, default=str) + "\n")
+    written.append(run)
+    return written
+
+
+def read_results(folder: str | Path) -> Results:
+    """Read a results folder written by :func:`write_results` (Parquet preferred, then CSV, JSON).
+
+    Raises ``FileNotFoundError`` naming the folder when a table is missing.
+    """
+    folder = Path(folder)
+    tables = {}
+    for name in TABLES:
+        for fmt, reader in (("parquet", pd.read_parquet), ("csv", lambda p: pd.read_csv(p, keep_default_na=False, na_values=[""])),
+                            ("json", lambda p: pd.read_json(p, orient="records"))):
+            path = folder / f"{name}.{fmt}"
+            if path.is_file():
+                tables[name] = reader(path)
+                break
+        else:
+            raise FileNotFoundError(f"{folder}: no {name} table (.parquet, .csv or .json)")
+    for name in ("sentences", "removed"):
+        for col in ("cue", "text", "aliases"):
+            if col in tables[name]:
+                tables[name][col] = tables[name][col].fillna("")
+    run_path = folder / "run.json"
+    run = json.loads(run_path.read_text()) if run_path.is_file() else {}
+    return Results(**tables, run=run)

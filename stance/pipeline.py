@@ -1,0 +1,173 @@
+"""Label a corpus: documents → units → cached NLI scores → sentence, document, source tables."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .aggregate import aggregate_documents, aggregate_groups, sentence_weights
+from .cache import ScoreCache, score_key
+from .corpus import Corpus
+from .nli import NLIModel, load_nli_model, model_fingerprint
+from .prepare import PreparedDocument, Unit, prepare_document
+from .settings import STANCES, Settings
+from .targets import build_matchers
+
+SENTENCE_COLUMNS = ["doc_id", "source", "target", "sent_idx", "paragraph", "sentence", "premise",
+                    "aliases", "position", "cue", "p_favor", "p_against", "p_neutral", "score", "weight"]
+
+
+@dataclass
+class Results:
+    """The tables of one labelling run; see README "Tables" for every column."""
+
+    sentences: pd.DataFrame
+    documents: pd.DataFrame
+    sources: pd.DataFrame
+    texts: pd.DataFrame
+    removed: pd.DataFrame
+    run: dict = field(default_factory=dict)
+
+
+class Scorer:
+    """Scores units through the cache, loading the model only when something is missing."""
+
+    def __init__(self, settings: Settings, model: NLIModel | None = None):
+        self.settings = settings
+        self.model_name = model.name if model else settings.resolved_model()
+        self._model = model
+        self.fingerprint = model.fingerprint if model else model_fingerprint(self.model_name)
+        self.cache = ScoreCache(Path(settings.cache_dir) / "scores.sqlite") if settings.cache_dir else None
+        self.stats = {"pairs": 0, "cached": 0, "scored": 0, "model_seconds": 0.0}
+
+    @property
+    def model(self) -> NLIModel:
+        """The NLI model, loaded on first use."""
+        if self._model is None:
+            s = self.settings
+            self._model = load_nli_model(self.model_name, s.device, s.max_length, s.threads)
+        return self._model
+
+    def hypotheses(self, target: str) -> list[str]:
+        """Return the favor/against/neutral hypotheses for ``target`` from the templates."""
+        return [self.settings.templates[s].format(target=target) for s in STANCES]
+
+    def score(self, premises: list[str], targets: list[str],
+              progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Return an (N, 3) array of p(favor), p(against), p(neutral) for each premise/target.
+
+        Identical (premise, target) pairs are scored once; cached pairs not at all.
+        """
+        hyps = {t: self.hypotheses(t) for t in set(targets)}
+        keys = [score_key(self.fingerprint, p, hyps[t]) for p, t in zip(premises, targets)]
+        found = self.cache.get_many(list(set(keys))) if self.cache else {}
+        todo: dict[str, tuple[str, str]] = {}
+        for k, p, t in zip(keys, premises, targets):
+            if k not in found and k not in todo:
+                todo[k] = (p, t)
+        self.stats["pairs"] += len(keys)
+        self.stats["cached"] += sum(1 for k in keys if k in found)
+        self.stats["scored"] += len(todo)
+        if todo:
+            t0 = time.perf_counter()
+            items = list(todo.items())
+            probs = self.model.stance_probs(
+                [p for _, (p, _) in items], [hyps[t] for _, (_, t) in items],
+                self.settings.batch_size,
+                progress=(lambda n: progress(n // len(STANCES))) if progress else None,
+            )
+            self.stats["model_seconds"] += time.perf_counter() - t0
+            new = {k: probs[i] for i, (k, _) in enumerate(items)}
+            if self.cache:
+                self.cache.put_many(new)
+            found.update(new)
+        if not keys:
+            return np.zeros((0, 3), dtype=np.float32)
+        return np.stack([found[k] for k in keys])
+
+
+def units_frame(units: list[Unit]) -> pd.DataFrame:
+    """Return the units as a DataFrame with the sentence-table columns before scoring."""
+    cols = [c for c in SENTENCE_COLUMNS if c not in ("p_favor", "p_against", "p_neutral", "score", "weight")]
+    return pd.DataFrame([u.__dict__ for u in units], columns=cols)
+
+
+def sentence_table(units: pd.DataFrame, probs: np.ndarray, settings: Settings) -> pd.DataFrame:
+    """Attach probabilities, signed score and aggregation weight to the unit rows."""
+    df = units.copy()
+    if len(df):
+        df["p_favor"], df["p_against"], df["p_neutral"] = probs[:, 0], probs[:, 1], probs[:, 2]
+    else:
+        df["p_favor"] = df["p_against"] = df["p_neutral"] = pd.Series(dtype=float)
+    df["score"] = df["p_favor"] - df["p_against"]
+    df["weight"] = sentence_weights(df["position"], df["cue"] != "", settings.aggregate)
+    return df[SENTENCE_COLUMNS]
+
+
+def text_tables(prepared: Iterable[PreparedDocument]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (texts, removed): each document's cleaned text and every line cleaning dropped."""
+    texts, removed = [], []
+    for p in prepared:
+        texts.append({"doc_id": p.doc.id, "clean_text": p.clean.text, "n_sentences_total": len(p.sentences),
+                      "removed_share": round(p.clean.removed_share, 4),
+                      "sentences": json.dumps([s.text for s in p.sentences], ensure_ascii=False)})
+        removed.extend({"doc_id": p.doc.id, "line_no": r.line_no, "text": r.text, "reason": r.reason}
+                       for r in p.clean.removed)
+    return (pd.DataFrame(texts, columns=["doc_id", "clean_text", "n_sentences_total", "removed_share", "sentences"]),
+            pd.DataFrame(removed, columns=["doc_id", "line_no", "text", "reason"]))
+
+
+def build_tables(corpus: Corpus, prepared: list[PreparedDocument], sentences: pd.DataFrame,
+                 settings: Settings) -> Results:
+    """Aggregate a scored sentence table into :class:`Results` (shared by every engine)."""
+    meta = corpus.metadata()
+    targets = list(settings.targets)
+    documents = aggregate_documents(sentences, meta, targets, settings.aggregate)
+    sources = aggregate_groups(documents, "source", settings.aggregate)
+    texts, removed = text_tables(prepared)
+    return Results(sentences, documents, sources, texts, removed)
+
+
+def label_corpus(corpus: Corpus, settings: Settings, scorer: Scorer | None = None,
+                 progress: bool = False) -> Results:
+    """Label every document of ``corpus`` toward every configured target.
+
+    Takes a loaded :class:`Corpus` and :class:`Settings` (and optionally a ready
+    :class:`Scorer`, e.g. with a model already loaded); returns :class:`Results` with the
+    sentence, document, source, text and removed-line tables and a ``run`` dict of counts
+    and timings. ``progress`` shows a tqdm bar over the pairs to score.
+    """
+    t0 = time.perf_counter()
+    matchers = build_matchers(settings.targets)
+    prepared = [prepare_document(d, matchers, settings.context) for d in corpus.documents]
+    units = units_frame([u for p in prepared for u in p.units])
+    t_prepare = time.perf_counter() - t0
+    scorer = scorer or Scorer(settings)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=len(units), unit="pair", desc="scoring", leave=False)
+    probs = scorer.score(units["premise"].tolist(), units["target"].tolist(),
+                         progress=(lambda n: bar.update(n)) if bar else None)
+    if bar:
+        bar.close()
+    sentences = sentence_table(units, probs, settings)
+    results = build_tables(corpus, prepared, sentences, settings)
+    results.run = {
+        "corpus": corpus.name, "documents": len(corpus.documents),
+        "sentences": int(sum(len(p.sentences) for p in prepared)),
+        "target_sentences": int(len(units)), "model": scorer.model_name,
+        "model_fingerprint": scorer.fingerprint, "templates": settings.templates,
+        "context": settings.context, "targets": list(settings.targets),
+        "aggregate": settings.aggregate.__dict__,
+        "pairs_cached": int(scorer.stats["cached"]), "pairs_scored": int(scorer.stats["scored"]),
+        "seconds_prepare": round(t_prepare, 2), "seconds_total": round(time.perf_counter() - t0, 2),
+        "warnings": list(corpus.warnings),
+    }
+    return results

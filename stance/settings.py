@@ -1,0 +1,188 @@
+"""Settings: one place for every knob, with defaults, a file, environment variables and flags.
+
+Precedence, lowest to highest: ``stance/settings.toml`` (the shipped defaults), a user file
+(``--config FILE`` or ``STANCE_CONFIG``), environment variables ``STANCE_<KEY>``, then
+explicit overrides (CLI flags). Nested keys use a double underscore in the environment:
+``STANCE_AGGREGATE__NEUTRAL_THRESHOLD=0.2``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_DIR = PACKAGE_DIR.parent
+DEFAULTS_FILE = PACKAGE_DIR / "settings.toml"
+#: The project's own trained model (committed) and the shared baseline used as a fallback.
+OWN_MODEL_DIR = REPO_DIR / "models" / "stance-minilm-news"
+BASELINE_MODEL_DIR = REPO_DIR.parent / "shared" / "models" / "stance-nli-minilm-v1"
+STANCES = ("favor", "against", "neutral")
+DOC_LABELS = ("favor", "against", "neutral", "not_mentioned")
+
+
+class SettingsError(ValueError):
+    """A settings file or value is invalid; the message names the key and the problem."""
+
+
+@dataclass(frozen=True)
+class AggregateSettings:
+    """Knobs of sentence → document → source aggregation (see ``stance.aggregate``)."""
+
+    neutral_threshold: float = 0.15
+    quote_weight: float = 0.5
+    headline_weight: float = 2.0
+    min_confidence: float = 0.0
+    top_evidence: int = 3
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the engine; build one with :func:`load_settings`."""
+
+    model: str = "auto"
+    device: str = "auto"
+    batch_size: int = 32
+    max_length: int = 160
+    threads: int = 0
+    cache_dir: str = ".stance_cache"
+    context: str = "sentence"
+    templates: dict[str, str] = field(default_factory=dict)
+    targets: dict[str, list[str]] = field(default_factory=dict)
+    aggregate: AggregateSettings = field(default_factory=AggregateSettings)
+
+    def resolved_model(self) -> str:
+        """Return the model to load: the setting, or for ``auto`` the own model or baseline."""
+        if self.model != "auto":
+            return self.model
+        for candidate in (OWN_MODEL_DIR, BASELINE_MODEL_DIR):
+            if (candidate / "config.json").is_file():
+                return str(candidate)
+        raise SettingsError(
+            f"model = 'auto' but neither {OWN_MODEL_DIR} nor {BASELINE_MODEL_DIR} holds a model; "
+            "pass --model with a local folder or a hub id"
+        )
+
+    def with_targets(self, names: list[str] | None) -> Settings:
+        """Return a copy restricted to (or extended by) the named targets.
+
+        A name that is not configured becomes a new target whose only alias is the name
+        itself, so users can add a target on the command line.
+        """
+        if not names:
+            return self
+        targets = {n: self.targets.get(n, [n]) for n in names}
+        return replace(self, targets=targets)
+
+
+def _coerce(name: str, value: Any, default: Any) -> Any:
+    """Convert an environment string (or file value) to the type of ``default``."""
+    try:
+        if isinstance(default, bool):
+            if isinstance(value, bool):
+                return value
+            return str(value).strip().lower() in {"1", "true", "yes", "on"}
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"setting {name!r}: {value!r} is not a valid {type(default).__name__}") from exc
+    return value
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        if key in ("templates", "aggregate") and isinstance(value, dict):
+            out[key] = {**out.get(key, {}), **value}
+        else:
+            # targets replace wholesale so a user file can drop a default target
+            out[key] = value
+    return out
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise SettingsError(f"settings file {path} does not exist") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"settings file {path} is not valid TOML: {exc}") from exc
+
+
+def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in environ.items():
+        if not key.startswith("STANCE_") or key == "STANCE_CONFIG":
+            continue
+        name = key[len("STANCE_"):].lower()
+        if "__" in name:
+            section, sub = name.split("__", 1)
+            out.setdefault(section, {})[sub] = value
+        else:
+            out[name] = value
+    return out
+
+
+def _build(data: dict[str, Any]) -> Settings:
+    known = {f.name for f in fields(Settings)}
+    unknown = set(data) - known
+    if unknown:
+        raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+    agg_data = data.get("aggregate", {})
+    agg_known = {f.name: f.default for f in fields(AggregateSettings)}
+    bad = set(agg_data) - set(agg_known)
+    if bad:
+        raise SettingsError(f"unknown aggregate setting(s): {', '.join(sorted(bad))}")
+    agg = AggregateSettings(**{k: _coerce(f"aggregate.{k}", v, agg_known[k]) for k, v in agg_data.items()})
+    plain = {}
+    defaults = Settings()
+    for f in fields(Settings):
+        if f.name in data and f.name not in ("aggregate", "templates", "targets"):
+            plain[f.name] = _coerce(f.name, data[f.name], getattr(defaults, f.name))
+    templates = {k: str(v) for k, v in data.get("templates", {}).items()}
+    missing = [s for s in STANCES if s not in templates]
+    if missing:
+        raise SettingsError(f"templates must define {', '.join(STANCES)}; missing {', '.join(missing)}")
+    for stance, tpl in templates.items():
+        if "{target}" not in tpl:
+            raise SettingsError(f"template {stance!r} must contain '{{target}}': {tpl!r}")
+    targets = data.get("targets", {})
+    if not targets:
+        raise SettingsError("at least one target must be configured under [targets]")
+    clean_targets = {}
+    for name, aliases in targets.items():
+        if isinstance(aliases, str):
+            aliases = [a.strip() for a in aliases.split(",") if a.strip()]
+        clean_targets[str(name)] = list(dict.fromkeys([str(name), *map(str, aliases)]))
+    if plain.get("context", "sentence") not in ("sentence", "window"):
+        raise SettingsError(f"context must be 'sentence' or 'window', not {plain['context']!r}")
+    return Settings(**plain, templates=templates, targets=clean_targets, aggregate=agg)
+
+
+def load_settings(
+    config: str | Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    environ: dict[str, str] | None = None,
+) -> Settings:
+    """Load settings: shipped defaults < ``config`` file < ``STANCE_*`` env vars < ``overrides``.
+
+    ``config`` defaults to ``$STANCE_CONFIG`` when set. ``overrides`` takes the same keys as
+    the TOML file (``None`` values are ignored, so CLI flags that were not given can be
+    passed straight through). Returns a frozen :class:`Settings`; raises
+    :class:`SettingsError` naming the offending key or file.
+    """
+    environ = dict(os.environ if environ is None else environ)
+    data = _read_toml(DEFAULTS_FILE)
+    config = config or environ.get("STANCE_CONFIG")
+    if config:
+        data = _merge(data, _read_toml(Path(config)))
+    data = _merge(data, _env_overrides(environ))
+    if overrides:
+        data = _merge(data, {k: v for k, v in overrides.items() if v is not None})
+    return _build(data)

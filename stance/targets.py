@@ -1,0 +1,78 @@
+"""Find target mentions by alias on word boundaries.
+
+Aliases written with a capital letter or a dot ("US", "U.S.", "Trump") match case-
+sensitively (so "US" never matches "us", "trump card" is no mention), and also in full
+capitals for headlines ("IRAN"). Aliases written in lower case match any case. A mention
+inside an excluded phrase ("Latin America", "Washington Post") does not count.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+#: Phrases that contain an alias but do not refer to the target.
+EXCLUDE: dict[str, tuple[str, ...]] = {
+    "United States": (
+        "Latin America", "Latin American", "Latin Americans", "South America", "South American",
+        "North America", "North American", "Central America", "Central American", "Americas",
+        "African American", "African Americans", "African-American", "African-Americans",
+        "Native American", "Native Americans", "Mexican American", "Asian American",
+        "Asian Americans", "American Israel Public Affairs", "Washington Post",
+        "Washington Times", "Washington Examiner", "Washington Free Beacon", "Washington state",
+        "Washington State", "Washington Institute", "Washington Monthly", "George Washington",
+        "Denzel Washington", "Donald Trump Jr", "Trump Tower", "Trump Organization",
+        "Voice of America", "Bank of America", "Captain America",
+    ),
+    "Israel": ("Jerusalem Post", "Times of Israel", "Israel Hayom", "Beit Israel"),
+    "Iran": ("Iran-Contra",),
+}
+
+
+@dataclass(frozen=True)
+class TargetMatcher:
+    """Compiled matcher for one target: ``find`` returns the aliases found in a text."""
+
+    name: str
+    pattern: re.Pattern[str]
+    exclude: re.Pattern[str] | None
+
+    def find(self, text: str) -> list[str]:
+        """Return the alias strings that occur in ``text`` (in order, repeats kept)."""
+        spans = [m.span() for m in self.exclude.finditer(text)] if self.exclude else []
+        found = []
+        for m in self.pattern.finditer(text):
+            if any(a <= m.start() and m.end() <= b for a, b in spans):
+                continue
+            found.append(m.group(0))
+        return found
+
+    def mentions(self, text: str) -> bool:
+        """Return True when ``text`` mentions the target."""
+        return bool(self.find(text))
+
+
+def _alias_regex(alias: str) -> str:
+    body = re.escape(alias).replace(r"\ ", r"\s+")
+    if alias != alias.lower():
+        upper = re.escape(alias.upper()).replace(r"\ ", r"\s+")
+        body = f"(?:{body}|{upper})" if alias.upper() != alias else body
+    else:
+        body = f"(?i:{body})"
+    return rf"(?<![\w.]){body}(?![\w]|\.\w)" if alias.endswith(".") else rf"(?<![\w]){body}(?!\w)"
+
+
+@lru_cache(maxsize=256)
+def build_matcher(name: str, aliases: tuple[str, ...]) -> TargetMatcher:
+    """Compile a :class:`TargetMatcher` for target ``name`` from its ``aliases``."""
+    ordered = sorted(set(aliases) | {name}, key=len, reverse=True)
+    pattern = re.compile("|".join(_alias_regex(a) for a in ordered))
+    excl = EXCLUDE.get(name, ())
+    exclude = re.compile("|".join(rf"(?<!\w){re.escape(e)}(?!\w)" for e in excl)) if excl else None
+    return TargetMatcher(name, pattern, exclude)
+
+
+def build_matchers(targets: dict[str, list[str]]) -> dict[str, TargetMatcher]:
+    """Compile one matcher per target from a ``{name: [aliases]}`` mapping."""
+    return {name: build_matcher(name, tuple(aliases)) for name, aliases in targets.items()}
