@@ -66,7 +66,7 @@ class Scorer:
         """
         hyps = {t: self.hypotheses(t) for t in set(targets)}
         keys = [score_key(self.fingerprint, p, hyps[t]) for p, t in zip(premises, targets)]
-        found = self.cache.get_many(list(set(keys))) if self.cache else {}
+        found = self.cache.get_many(list(set(keys))) if self.cache is not None else {}
         todo: dict[str, tuple[str, str]] = {}
         for k, p, t in zip(keys, premises, targets):
             if k not in found and k not in todo:
@@ -84,7 +84,7 @@ class Scorer:
             )
             self.stats["model_seconds"] += time.perf_counter() - t0
             new = {k: probs[i] for i, (k, _) in enumerate(items)}
-            if self.cache:
+            if self.cache is not None:
                 self.cache.put_many(new)
             found.update(new)
         if not keys:

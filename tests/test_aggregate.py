@@ -1,0 +1,75 @@
+"""Aggregation on hand-made sentence scores, checked against hand-computed values."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stance.aggregate import aggregate_documents, aggregate_groups, bootstrap_interval, label_from_score
+from stance.settings import AggregateSettings
+
+AGG = AggregateSettings(neutral_threshold=0.15, quote_weight=0.5, headline_weight=2.0, top_evidence=2)
+
+
+def sent(doc, target, idx, score, cue="", weight=1.0):
+    return {"doc_id": doc, "target": target, "sent_idx": idx, "sentence": f"s{idx}", "score": score,
+            "weight": weight, "cue": cue}
+
+
+@pytest.fixture()
+def meta():
+    return pd.DataFrame({"doc_id": ["d1", "d2", "d3"], "source": ["A", "A", "B"], "title": ["", "", ""],
+                         "date": ["", "", ""]})
+
+
+def test_weighted_mean_label_and_not_mentioned(meta):
+    s = pd.DataFrame([
+        sent("d1", "Iran", 0, -0.8, weight=2.0),      # headline
+        sent("d1", "Iran", 1, 0.4, cue="said", weight=0.5),
+        sent("d1", "Iran", 2, -0.1),
+        sent("d2", "Iran", 0, 0.05),
+        sent("d3", "Iran", 4, 0.9),
+    ])
+    docs = aggregate_documents(s, meta, ["Iran", "Israel"], AGG).set_index(["doc_id", "target"])
+    # d1: (-0.8*2 + 0.4*0.5 - 0.1*1) / 3.5 = -1.5/3.5
+    assert docs.loc[("d1", "Iran"), "score"] == pytest.approx(-1.5 / 3.5)
+    assert docs.loc[("d1", "Iran"), "label"] == "against"
+    assert docs.loc[("d1", "Iran"), "n_sentences"] == 3
+    assert docs.loc[("d1", "Iran"), "n_attributed"] == 1
+    assert docs.loc[("d2", "Iran"), "label"] == "neutral"
+    assert docs.loc[("d3", "Iran"), "label"] == "favor"
+    assert docs.loc[("d1", "Israel"), "label"] == "not_mentioned"
+    assert np.isnan(docs.loc[("d1", "Israel"), "score"])
+    ev = json.loads(docs.loc[("d1", "Iran"), "evidence_against"])
+    assert [e["sent_idx"] for e in ev] == [0, 2]  # strongest first, capped at top_evidence
+    assert json.loads(docs.loc[("d1", "Iran"), "evidence_favor"])[0]["attributed"] is True
+    # a single sentence cannot disagree with itself under resampling
+    assert docs.loc[("d3", "Iran"), "confidence"] == 1.0
+    assert 0 < docs.loc[("d1", "Iran"), "confidence"] <= 1
+
+
+def test_source_table_means_documents_not_sentences(meta):
+    s = pd.DataFrame([sent("d1", "Iran", i, -0.5) for i in range(9)] + [sent("d2", "Iran", 0, 0.3)])
+    docs = aggregate_documents(s, meta, ["Iran"], AGG)
+    src = aggregate_groups(docs, "source", AGG).set_index(["source", "target"])
+    assert src.loc[("A", "Iran"), "score"] == pytest.approx((-0.5 + 0.3) / 2)
+    assert src.loc[("A", "Iran"), "n_documents"] == 2
+    assert src.loc[("A", "Iran"), "n_sentences"] == 10
+    assert src.loc[("A", "Iran"), "n_against"] == 1 and src.loc[("A", "Iran"), "n_favor"] == 1
+    assert src.loc[("B", "Iran"), "label"] == "not_mentioned"
+    assert src.loc[("B", "Iran"), "n_not_mentioned"] == 1
+
+
+def test_bootstrap_interval_hand_case():
+    assert bootstrap_interval(np.array([0.2, 0.2, 0.2])) == pytest.approx((0.2, 0.2))
+    lo, hi = bootstrap_interval(np.array([-1.0, 1.0]), n_boot=4000)
+    # means of 2 draws from {-1, 1}: -1 (1/4), 0 (1/2), 1 (1/4) → 2.5% and 97.5% quantiles are -1 and 1
+    assert (lo, hi) == (-1.0, 1.0)
+    assert all(np.isnan(bootstrap_interval(np.array([]))))
+
+
+def test_label_from_score_threshold_is_strict():
+    assert list(label_from_score([0.15, 0.151, -0.151, 0.0], 0.15)) == ["neutral", "favor", "against", "neutral"]

@@ -1,0 +1,108 @@
+"""Pipeline with a tiny model: cache hits, changed documents, exports read back."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from stance.cli import main
+from stance.corpus import Corpus, Document, load_corpus
+from stance.export import FORMATS, read_results, write_results
+from stance.nli import ModelError, load_nli_model
+from stance.pipeline import Scorer, label_corpus
+from tests.conftest import SEEDS_DIR
+
+
+def _docs(text2: str = "Israel struck Gaza. Israel said it acted in self-defence.") -> Corpus:
+    return Corpus([
+        Document("a", "Outlet A", "Iran's missile test alarmed the U.S. and Israel. Nothing else.", title="Iran test"),
+        Document("b", "Outlet B", text2),
+    ], name="t")
+
+
+def test_second_run_does_no_model_work(tiny_settings):
+    first = label_corpus(_docs(), tiny_settings)
+    assert first.run["pairs_scored"] > 0
+    scorer = Scorer(tiny_settings)
+    second = label_corpus(_docs(), tiny_settings, scorer=scorer)
+    assert second.run["pairs_scored"] == 0 and second.run["pairs_cached"] == first.run["target_sentences"]
+    assert scorer._model is None  # the model was never even loaded
+    pd.testing.assert_frame_equal(first.documents, second.documents)
+
+
+def test_changed_document_rescores_only_changed_sentences(tiny_settings):
+    label_corpus(_docs(), tiny_settings)
+    changed = label_corpus(_docs("Israel struck Gaza. Israel later apologised for the strike."), tiny_settings)
+    assert changed.run["pairs_scored"] == 1
+
+
+def test_tables_shape_and_not_mentioned(tiny_settings):
+    r = label_corpus(_docs(), tiny_settings)
+    assert len(r.documents) == 2 * 3
+    docs = r.documents.set_index(["doc_id", "target"])
+    assert docs.loc[("b", "Iran"), "label"] == "not_mentioned"
+    assert docs.loc[("b", "Israel"), "n_sentences"] == 2
+    assert docs.loc[("a", "Iran"), "n_sentences"] == 2  # the title is scored as the headline
+    assert set(r.sentences["position"]) <= {"headline", "lead", "body"}
+    assert ((r.sentences[["p_favor", "p_against", "p_neutral"]].sum(axis=1) - 1).abs() < 1e-5).all()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_each_export_format_reads_back_with_pandas(tiny_settings, tmp_path, fmt):
+    r = label_corpus(_docs(), tiny_settings)
+    paths = write_results(r, tmp_path, [fmt])
+    if fmt == "xlsx":
+        sheets = pd.read_excel(tmp_path / "stance.xlsx", sheet_name=None)
+        assert set(sheets) == {"sentences", "documents", "sources", "texts", "removed"}
+        back = sheets["documents"]
+    else:
+        back = {"csv": pd.read_csv, "json": pd.read_json, "parquet": pd.read_parquet}[fmt](tmp_path / f"documents.{fmt}")
+        assert any(p.name == f"sources.{fmt}" for p in paths)
+    assert list(back["label"]) == list(r.documents["label"])
+    assert back["score"].round(5).equals(r.documents["score"].round(5))
+
+
+def test_read_results_roundtrip(tiny_settings, tmp_path):
+    r = label_corpus(_docs(), tiny_settings)
+    write_results(r, tmp_path, ["parquet"])
+    back = read_results(tmp_path)
+    pd.testing.assert_frame_equal(back.documents, r.documents)
+    assert back.run["documents"] == 2
+
+
+def test_model_folder_without_entailment_label_is_refused(tmp_path, tiny_model_dir):
+    import json
+    import shutil
+    bad = tmp_path / "bad"
+    shutil.copytree(tiny_model_dir, bad)
+    cfg = json.loads((bad / "config.json").read_text())
+    cfg["id2label"] = {"0": "positive", "1": "negative", "2": "other"}
+    cfg["label2id"] = {"positive": 0, "negative": 1, "other": 2}
+    (bad / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ModelError, match="no entailment label"):
+        load_nli_model(str(bad))
+    with pytest.raises(ModelError, match="does not exist"):
+        load_nli_model(str(tmp_path / "missing"))
+
+
+def test_cli_exit_codes(tmp_path, tiny_model_dir, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "a.txt").write_text("")
+    assert main(["label", str(empty), "--out", str(tmp_path / "o")]) == 2
+    assert "a.txt: file is empty" in capsys.readouterr().err
+    assert main(["label", str(SEEDS_DIR), "--out", str(tmp_path / "o"), "--model", str(tmp_path / "nope")]) == 3
+    assert main(["label", str(SEEDS_DIR), "--out", str(tmp_path / "o"), "--format", "docx"]) == 2
+
+
+def test_cli_writes_tables_and_prints_matrix(tmp_path, tiny_model_dir, capsys):
+    out = tmp_path / "o"
+    code = main(["label", str(SEEDS_DIR), "--out", str(out), "--model", str(tiny_model_dir),
+                 "--cache-dir", str(tmp_path / "c"), "--format", "csv,json", "--quiet"])
+    assert code == 0
+    assert (out / "documents.csv").is_file() and (out / "sources.json").is_file()
+    code = main(["label", str(SEEDS_DIR), "--out", str(out), "--model", str(tiny_model_dir),
+                 "--cache-dir", str(tmp_path / "c"), "--targets", "Iran,Pakistan"])
+    printed = capsys.readouterr().out
+    assert code == 0 and "Pakistan" in printed and "Israel" not in printed.split("\n")[0]
+    assert len(load_corpus(SEEDS_DIR).documents) == 5
