@@ -15,6 +15,12 @@ whose label equals the document's label: 1.0 when every resample agrees, near 1/
 the label is a coin toss. It says how much the label depends on which sentences happened
 to be there, and it falls naturally for documents resting on one or two sentences.
 
+When a calibrated document head (``stance.dochead``) fitted on the running model's scores
+is available and ``aggregate.method`` is ``auto`` or ``head``, it replaces the threshold
+rule for documents that name the target: its label is the most probable class, its
+confidence that probability (calibrated on the dev gold), its score P(favor) − P(against).
+Evidence sentences are the same either way.
+
 Document → source. A source's score for a target is the mean of its documents' scores
 over the documents that mention the target (each document counts once, whatever its
 length); the 95% interval is a percentile bootstrap over those documents, and the
@@ -69,8 +75,34 @@ def _evidence(group: pd.DataFrame, side: str, k: int) -> str:
     return json.dumps(items, ensure_ascii=False)
 
 
+def apply_head(documents: pd.DataFrame, sentences: pd.DataFrame, head) -> pd.DataFrame:
+    """Relabel the mentioned rows of ``documents`` with a :class:`~stance.dochead.DocHead`.
+
+    Returns a copy with ``label``, ``score`` (P(favor) − P(against)), ``confidence`` (the
+    label's probability) and ``p_favor_doc``/``p_against_doc``/``p_neutral_doc`` replaced.
+    """
+    from .dochead import document_features
+
+    out = documents.copy()
+    mentioned = out["label"] != "not_mentioned"
+    if not mentioned.any():
+        return out
+    feats = document_features(sentences)
+    keys = list(zip(out.loc[mentioned, "doc_id"], out.loc[mentioned, "target"]))
+    probs = head.predict_proba(feats.loc[keys])
+    cls = list(head.classes)
+    pf, pa, pn = probs[:, cls.index("favor")], probs[:, cls.index("against")], probs[:, cls.index("neutral")]
+    out.loc[mentioned, "label"] = [cls[i] for i in probs.argmax(axis=1)]
+    out.loc[mentioned, "score"] = pf - pa
+    out.loc[mentioned, "confidence"] = probs.max(axis=1)
+    for name, col in (("p_favor_doc", pf), ("p_against_doc", pa), ("p_neutral_doc", pn)):
+        out[name] = np.nan
+        out.loc[mentioned, name] = col
+    return out
+
+
 def aggregate_documents(sentences: pd.DataFrame, meta: pd.DataFrame, targets: list[str],
-                        settings: AggregateSettings) -> pd.DataFrame:
+                        settings: AggregateSettings, head=None) -> pd.DataFrame:
     """Build the document × target table.
 
     Takes the sentence table (``doc_id, target, sent_idx, sentence, score, weight, cue``),
@@ -103,6 +135,8 @@ def aggregate_documents(sentences: pd.DataFrame, meta: pd.DataFrame, targets: li
                 )
             rows.append(row)
     docs = pd.DataFrame(rows)
+    if head is not None and len(sentences):
+        docs = apply_head(docs, sentences, head)
     out = docs.merge(meta, on="doc_id", how="left")
     front = ["doc_id", "source", "title", "date", "target", "label", "score", "confidence", "n_sentences"]
     return out[front + [c for c in out.columns if c not in front]]

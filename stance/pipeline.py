@@ -16,7 +16,7 @@ from .cache import ScoreCache, score_key
 from .corpus import Corpus
 from .nli import NLIModel, load_nli_model, model_fingerprint
 from .prepare import PreparedDocument, Unit, prepare_document
-from .settings import STANCES, Settings
+from .settings import HEADS_DIR, REPO_DIR, STANCES, Settings, SettingsError
 from .targets import build_matchers
 
 SENTENCE_COLUMNS = ["doc_id", "source", "target", "sent_idx", "paragraph", "sentence", "premise",
@@ -92,6 +92,17 @@ class Scorer:
         return np.stack([found[k] for k in keys])
 
 
+def display_path(name: str) -> str:
+    """Show a model path relative to the repository's parent folder (portable in run.json)."""
+    path = Path(name).resolve()
+    for base, prefix in ((REPO_DIR, ""), (REPO_DIR.parent, "../")):
+        try:
+            return prefix + str(path.relative_to(base))
+        except ValueError:
+            continue
+    return name
+
+
 def units_frame(units: list[Unit]) -> pd.DataFrame:
     """Return the units as a DataFrame with the sentence-table columns before scoring."""
     cols = [c for c in SENTENCE_COLUMNS if c not in ("p_favor", "p_against", "p_neutral", "score", "weight")]
@@ -123,12 +134,36 @@ def text_tables(prepared: Iterable[PreparedDocument]) -> tuple[pd.DataFrame, pd.
             pd.DataFrame(removed, columns=["doc_id", "line_no", "text", "reason"]))
 
 
+def find_head(settings: Settings, fingerprint: str | None = None):
+    """Return the calibrated document head for the model, or None (see ``aggregate.method``).
+
+    Raises :class:`SettingsError` when ``method = "head"`` but no head fits the model.
+    """
+    from .dochead import DocHead
+
+    method = settings.aggregate.method
+    if method == "mean":
+        return None
+    fingerprint = fingerprint or model_fingerprint(settings.resolved_model())
+    path = HEADS_DIR / f"{fingerprint}.json"
+    if path.is_file():
+        return DocHead.load(path)
+    if method == "head":
+        raise SettingsError(f"aggregate.method = 'head' but {path} does not exist (fit one with benchmarks/tune_documents.py)")
+    return None
+
+
 def build_tables(corpus: Corpus, prepared: list[PreparedDocument], sentences: pd.DataFrame,
-                 settings: Settings) -> Results:
-    """Aggregate a scored sentence table into :class:`Results` (shared by every engine)."""
+                 settings: Settings, fingerprint: str | None = None) -> Results:
+    """Aggregate a scored sentence table into :class:`Results` (shared by every engine).
+
+    ``fingerprint`` identifies the model whose scores these are (default: the configured
+    model's), which picks the calibrated document head.
+    """
     meta = corpus.metadata()
     targets = list(settings.targets)
-    documents = aggregate_documents(sentences, meta, targets, settings.aggregate)
+    head = find_head(settings, fingerprint)
+    documents = aggregate_documents(sentences, meta, targets, settings.aggregate, head=head)
     sources = aggregate_groups(documents, "source", settings.aggregate)
     texts, removed = text_tables(prepared)
     return Results(sentences, documents, sources, texts, removed)
@@ -158,14 +193,15 @@ def label_corpus(corpus: Corpus, settings: Settings, scorer: Scorer | None = Non
     if bar:
         bar.close()
     sentences = sentence_table(units, probs, settings)
-    results = build_tables(corpus, prepared, sentences, settings)
+    results = build_tables(corpus, prepared, sentences, settings, scorer.fingerprint)
     results.run = {
         "corpus": corpus.name, "documents": len(corpus.documents),
         "sentences": int(sum(len(p.sentences) for p in prepared)),
-        "target_sentences": int(len(units)), "model": scorer.model_name,
+        "target_sentences": int(len(units)), "model": display_path(scorer.model_name),
         "model_fingerprint": scorer.fingerprint, "templates": settings.templates,
         "context": settings.context, "targets": list(settings.targets),
         "aggregate": settings.aggregate.__dict__,
+        "document_method": "head" if find_head(settings, scorer.fingerprint) else "mean",
         "pairs_cached": int(scorer.stats["cached"]), "pairs_scored": int(scorer.stats["scored"]),
         "seconds_prepare": round(t_prepare, 2), "seconds_total": round(time.perf_counter() - t0, 2),
         "warnings": list(corpus.warnings),

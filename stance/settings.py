@@ -19,6 +19,8 @@ REPO_DIR = PACKAGE_DIR.parent
 DEFAULTS_FILE = PACKAGE_DIR / "settings.toml"
 #: The project's own trained model (committed) and the shared baseline used as a fallback.
 OWN_MODEL_DIR = REPO_DIR / "models" / "stance-minilm-news"
+#: Calibrated document heads, one JSON per model fingerprint (see stance.dochead).
+HEADS_DIR = REPO_DIR / "models" / "doc_heads"
 BASELINE_MODEL_DIR = REPO_DIR.parent / "shared" / "models" / "stance-nli-minilm-v1"
 STANCES = ("favor", "against", "neutral")
 DOC_LABELS = ("favor", "against", "neutral", "not_mentioned")
@@ -37,6 +39,7 @@ class AggregateSettings:
     headline_weight: float = 2.0
     min_confidence: float = 0.0
     top_evidence: int = 3
+    method: str = "auto"  # "auto": the calibrated head when one fits the model, else "mean"; "head"; "mean"
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,8 @@ def _build(data: dict[str, Any]) -> Settings:
         if isinstance(aliases, str):
             aliases = [a.strip() for a in aliases.split(",") if a.strip()]
         clean_targets[str(name)] = list(dict.fromkeys([str(name), *map(str, aliases)]))
+    if agg.method not in ("auto", "head", "mean"):
+        raise SettingsError(f"aggregate.method must be auto, head or mean, not {agg.method!r}")
     if plain.get("context", "sentence") not in ("sentence", "window"):
         raise SettingsError(f"context must be 'sentence' or 'window', not {plain['context']!r}")
     return Settings(**plain, templates=templates, targets=clean_targets, aggregate=agg)
