@@ -128,7 +128,7 @@ class Head(Method):
             self.head = self._train(cells, self.l2)
             return
         # inner CV over documents to choose the regularisation
-        docs = cells["doc_id"].unique()
+        docs = np.array(cells["doc_id"].unique(), dtype=object)
         rng = np.random.default_rng(1)
         rng.shuffle(docs)
         folds = np.array_split(docs, 3)

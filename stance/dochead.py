@@ -27,7 +27,10 @@ FEATURES = [
     "mean_score", "own_mean_score", "quoted_mean_score", "headline_score",
     "mean_p_favor", "mean_p_against", "max_p_favor", "max_p_against",
     "share_strong_favor", "share_strong_against", "log_n_sentences", "share_attributed",
+    "target_Iran", "target_United States", "target_Israel",
 ]
+#: Targets with a prior of their own (news treats them differently); other targets get none.
+PRIOR_TARGETS = ("Iran", "United States", "Israel")
 STRONG = 0.5
 
 
@@ -57,6 +60,9 @@ def document_features(sentences: pd.DataFrame) -> pd.DataFrame:
     f["headline_score"] = s[s["head"]].groupby(["doc_id", "target"])["score"].mean()
     for col in ("own_mean_score", "quoted_mean_score", "headline_score"):
         f[col] = f[col].fillna(f["mean_score"])
+    targets = f.index.get_level_values("target")
+    for t in PRIOR_TARGETS:
+        f[f"target_{t}"] = (targets == t).astype(float)
     return f[FEATURES].astype(float)
 
 
