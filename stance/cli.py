@@ -16,6 +16,7 @@ import pandas as pd
 from .corpus import CorpusError, load_corpus
 from .export import FORMATS, write_results
 from .nli import ModelError
+from .ray_engine import add_ray_flags
 from .settings import SettingsError, load_settings
 
 EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_MODEL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -76,7 +77,11 @@ def cmd_label(args: argparse.Namespace) -> int:
     if bad:
         raise SettingsError(f"--format: unknown format(s) {', '.join(bad)}; choose from {', '.join(FORMATS)}")
     t0 = time.perf_counter()
-    results = label_corpus(corpus, settings, progress=not args.quiet)
+    if args.engine == "ray":
+        from .ray_engine import label_from_args  # raises SettingsError with the install command if ray is missing
+        results = label_from_args(corpus, settings, args)
+    else:
+        results = label_corpus(corpus, settings, progress=not args.quiet)
     paths = write_results(results, args.out, formats)
     run = results.run
     if not args.quiet:
@@ -101,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar and no matrix")
     p.add_argument("--engine", choices=["local", "ray"], default="local", help="where scoring runs (ray needs requirements-ray.txt)")
     add_settings_flags(p)
+    add_ray_flags(p)
     p.set_defaults(func=cmd_label)
     for name in PLUGIN_MODULES:
         try:
