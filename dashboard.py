@@ -285,7 +285,7 @@ def evidence_for_cell(docs: pd.DataFrame, row: str, rows: list[str], targets: li
     if pick is None or target is None:
         return
     panel = views.compare_panels(docs, target, [pick], row, c.agg, k=5)[0]
-    show_html(panel_html(panel, matchers))
+    show_html(panel_html(panel, mention_matchers((target,))))
 
 
 def documents_tab(c: Corpus, docs: pd.DataFrame, filters: views.Filters) -> None:
@@ -338,7 +338,7 @@ def compare_tab(c: Corpus, docs: pd.DataFrame, matchers: list) -> None:
     for col, panel in zip(st.columns(len(panels), border=True), panels):
         with col:
             st.markdown(f"**{views.html.escape(panel.title)}**")
-            show_html(panel_html(panel, matchers))
+            show_html(panel_html(panel, mention_matchers((target,))))
 
 
 def compare_window(c: Corpus, docs: pd.DataFrame) -> tuple[date, date] | None:
@@ -396,7 +396,8 @@ def drilldown_tab(c: Corpus, docs: pd.DataFrame, matchers: list) -> None:
                 f"{meta['date'] or 'undated'} · `{doc_id}`" + (f" · {extra}" if extra else ""))
     if str(meta.get("url") or "").startswith("http"):
         st.markdown(f"[original article]({meta['url']})")
-    badges = " ".join(f"<b>{views.html.escape(r['target'])}</b> {views.badge_html(r['label'], r['score'], r['label_source'] == 'human')}"
+    badges = " ".join(f"<b>{views.html.escape(r['target'])}</b> "
+                      f"{views.badge_html(r['label'], r['score'], r['label_source'] == 'human')}"
                       f"<span class='basis'> conf {r['confidence']:.2f}, {int(r['n_sentences'])} sent.</span>&emsp;"
                       for r in rows.to_dict("records"))
     show_html(f"<div>{badges}</div>")
@@ -408,7 +409,8 @@ def drilldown_tab(c: Corpus, docs: pd.DataFrame, matchers: list) -> None:
     scores = dict(zip(mine["sent_idx"].astype(int), mine["score"].astype(float)))
     other = set(sent_table["sent_idx"].astype(int)) - set(scores)
     with st.container(height=420, border=True):
-        show_html(f"<div class='doctext'>{views.marked_text_html(clean, sentences, scores, matchers, other)}</div>")
+        marked = views.marked_text_html(clean, sentences, scores, mention_matchers((target,)), other)
+        show_html(f"<div class='doctext'>{marked}</div>")
     st.caption("Highlighted: sentences scored toward the chosen target (blue favor, red against, stronger = more "
                "certain; hover for the score); dotted underline: scored toward another target; yellow: target mentions.")
     st.markdown("**Sentence scores**")
@@ -526,8 +528,8 @@ def score_new(new, c: Corpus):
     try:
         scorer, lock = shared_scorer()
         with lock:
-            results = score_documents(new, load_settings(), c.targets, scorer,
-                                      callback=lambda done, total: bar.progress(done / total, text=f"Scoring {done}/{total} sentence × target pairs"))
+            results = score_documents(new, load_settings(), c.targets, scorer, callback=lambda done, total: bar.progress(
+                done / total, text=f"Scoring {done}/{total} sentence × target pairs"))
     except Exception as exc:  # model missing, not an NLI model, out of memory: tell the user, keep the session
         bar.empty()
         st.error(f"Could not score the documents: {exc}")

@@ -41,6 +41,8 @@ def _rects(mask: np.ndarray) -> tuple[list, list]:
 def _text_color(score: float, state: str) -> str:
     if state == "not_mentioned" or pd.isna(score):
         return "#444"
+    if state == "few":
+        return "#333"
     return "#fff" if abs(score) > 0.45 else "#111"
 
 
@@ -67,22 +69,23 @@ def matrix_figure(cells: pd.DataFrame, rows: Sequence[str], targets: Sequence[st
         customdata=hover, hovertemplate="%{customdata}<extra></extra>", name="score",
         colorbar={"title": {"text": "score<br>favor − against", "side": "right"}, "tickvals": [-1, -0.5, 0, 0.5, 1],
                   "ticktext": ["−1 against", "−0.5", "0 neutral", "+0.5", "+1 favor"], "len": min(1.0, 0.25 + 0.05 * len(rows))}))
-    for mask, pattern, fill, name in ((nm, "/", "rgba(200,200,200,0.0)", "not mentioned"),
-                                      (few, ".", "rgba(255,255,255,0.45)", "few documents")):
+    for mask, pattern, name in ((nm, {"shape": "/", "fgcolor": "#8a8a8a", "size": 10, "solidity": 0.12}, "not mentioned"),
+                                (few, {"shape": ".", "fgcolor": "#9a9a9a", "bgcolor": "rgba(255,255,255,0.5)", "size": 7,
+                                       "solidity": 0.08}, "few documents")):
         if mask.any():
             xs, ys = _rects(mask)
-            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=fill, line={"width": 0},
-                                     fillpattern={"shape": pattern, "fgcolor": "#777", "size": 8, "solidity": 0.15},
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", line={"width": 0}, fillpattern=pattern,
                                      hoverinfo="skip", showlegend=False, name=name))
     ii, jj = np.meshgrid(y, x, indexing="ij")
     present = text != None  # noqa: E711
     fig.add_trace(go.Scatter(
         x=jj[present], y=ii[present], mode="text", text=text[present], hoverinfo="skip", showlegend=False,
-        textfont={"size": 12, "color": [_text_color(s, st) for s, st in zip(score[present], state[present])]}))
+        textfont={"size": 13, "color": [_text_color(s, st) for s, st in zip(score[present], state[present])]}))
     fig.update_layout(
         title={"text": title, "x": 0, "font": {"size": 15}} if title else None,
         height=110 + ROW_PX * max(len(rows), 1), margin={"l": 10, "r": 10, "t": 60 if title else 40, "b": 10},
-        plot_bgcolor="white", xaxis={"tickvals": x, "ticktext": [f"<b>{t}</b>" for t in targets], "side": "top",
+        plot_bgcolor="white", font={"size": 13, "color": "#222"},
+        xaxis={"tickvals": x, "ticktext": [f"<b>{t}</b>" for t in targets], "side": "top", "tickfont": {"size": 14},
                                      "showgrid": False, "zeroline": False, "range": [-0.5, len(targets) - 0.5]},
         yaxis={"tickvals": y, "ticktext": [_short(r) for r in rows], "autorange": "reversed", "showgrid": False,
                "zeroline": False, "range": [len(rows) - 0.5, -0.5]},
@@ -117,7 +120,8 @@ def time_figure(series: pd.DataFrame, group: str, target: str, freq_label: str) 
             customdata=custom,
             hovertemplate=(f"<b>{name}</b> %{{x|%Y-%m}}<br>%{{customdata[5]}} %{{y:+.2f}} "
                            "(95% %{customdata[2]:+.2f} … %{customdata[3]:+.2f}), conf %{customdata[4]:.2f}"
-                           "<br>%{customdata[0]} of %{customdata[1]} docs mention it, %{customdata[6]} sentences<extra></extra>")),
+                           "<br>%{customdata[0]} of %{customdata[1]} docs mention it, %{customdata[6]} sentences"
+                           "<extra></extra>")),
             row=1, col=1)
         fig.add_trace(go.Bar(x=g["period"], y=g["n_documents"], name=str(name), legendgroup=str(name), showlegend=False,
                              marker={"color": _rgba(color, 0.7)},

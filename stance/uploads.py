@@ -101,7 +101,7 @@ def check_new_ids(corpus: Corpus, existing: Sequence[str]) -> None:
 
 
 class ProgressScorer(Scorer):
-    """A :class:`Scorer` that reports progress as ``callback(done_pairs, total_pairs)``."""
+    """Wraps a :class:`Scorer` (same model, cache and stats) and reports ``callback(done_pairs, total_pairs)``."""
 
     def __init__(self, base: Scorer, callback: Callable[[int, int], None] | None = None):
         self.__dict__.update(base.__dict__)
@@ -125,7 +125,7 @@ class ProgressScorer(Scorer):
             if progress:
                 progress(n)
 
-        out = super().score(premises, targets, progress=tick)
+        out = self._base.score(premises, targets, progress=tick)
         if self.callback:
             self.callback(total, total)
         return out

@@ -284,6 +284,10 @@ def _fmt_score(score: float) -> str:
     return f"{score:+.2f}".replace("-", "−")
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def cell_state(label: str, n_documents: int, min_docs: int) -> str:
     """Return ``not_mentioned``, ``few`` (resting on fewer than ``min_docs`` documents) or ``ok``."""
     if label == "not_mentioned" or n_documents == 0:
@@ -300,10 +304,12 @@ def _group_cell(r: dict, row: str, min_docs: int) -> dict:
              f"{int(r['n_sentences'])} sentences")
     counts = f"favor {r['n_favor']} · against {r['n_against']} · neutral {r['n_neutral']} · not mentioned {r['n_not_mentioned']}"
     if state == "not_mentioned":
-        text = f"not mentioned<br>0 of {int(r['n_documents_total'])} docs"
+        text = f"not mentioned<br>0 of {_plural(int(r['n_documents_total']), 'doc')}"
         hover = f"{head}<br>not mentioned in any of {int(r['n_documents_total'])} documents"
     else:
-        text = f"{LABEL_TEXT[r['label']]} {_fmt_score(r['score'])}{human}<br>{int(r['n_documents'])} docs · {int(r['n_sentences'])} sent."
+        n_doc = int(r["n_documents"])
+        text = (f"{LABEL_TEXT[r['label']]} {_fmt_score(r['score'])}{human}"
+                f"<br>{_plural(n_doc, 'doc')} · {int(r['n_sentences'])} sent.")
         if state == "few":
             text += "<br><i>few docs</i>"
         hover = (f"{head}<br>{r['label']}, score {_fmt_score(r['score'])} "
@@ -357,7 +363,8 @@ def document_cells(documents: pd.DataFrame) -> pd.DataFrame:
             quote = html.escape(_short(top[0]["text"], 90)) if top else "—"
             hover = f"{head}<br>{label}{score}, confidence {r['confidence']:.2f}, {n} sentences<br>strongest: {quote}"
             if human:
-                hover += f"<br>✎ human label (model said {r.get('label_model', '?')}); note: {html.escape(str(r.get('override_note', '')))}"
+                note = html.escape(str(r.get("override_note", "")))
+                hover += f"<br>✎ human label (model said {r.get('label_model', '?')}); note: {note}"
         rows.append({"row": doc_label(r), "doc_id": r["doc_id"], "target": r["target"], "label": label, "score": r["score"],
                      "confidence": r["confidence"], "n_documents": 1, "n_sentences": n, "n_human": int(human),
                      "state": state, "text": text, "hover": hover})
