@@ -1,7 +1,7 @@
 """Comparative stance dashboard: ``streamlit run dashboard.py``.
 
 Opens on committed results (``results/<corpus>/``, folder overridable with
-``STANCE_RESULTS_DIR``) without loading a model; the NLI model loads only when someone
+``DASHBOARD_RESULTS_DIR``) without loading a model; the NLI model loads only when someone
 scores uploaded or pasted text. This file only draws: tables come from
 :mod:`stance.views`, figures from :mod:`stance.figures`, uploads go through
 :mod:`stance.uploads` and human labels through :mod:`stance.overrides`. The current view
@@ -33,7 +33,7 @@ MIME = {"csv": "text/csv", "json": "application/json", "parquet": "application/o
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 CUSTOM = "custom grouping"
 #: Widget keys that depend on the corpus; cleared when the corpus changes.
-CORPUS_KEYS = ("targets", "sources", "group", "groups_text", "dates", "compare", "cmp_target", "cmp_dates", "doc",
+CORPUS_KEYS = ("targets", "sources", "group", "groups_text", "dates", "compare", "compare_docs", "cmp_target", "cmp_dates", "doc",
                "q", "dd_target", "ov_target")
 CSS = """<style>
 mark.mention{background:#ffe08a;padding:0 2px;border-radius:2px}
@@ -45,7 +45,7 @@ mark.mention{background:#ffe08a;padding:0 2px;border-radius:2px}
 
 def results_dir() -> Path:
     """Return the folder holding one results folder per corpus."""
-    return Path(os.environ.get("STANCE_RESULTS_DIR", ROOT / "results"))
+    return Path(os.environ.get("DASHBOARD_RESULTS_DIR", ROOT / "results"))
 
 
 # ------------------------------------------------------------------ cached loaders
@@ -138,6 +138,23 @@ class Corpus:
         return (a.neutral_threshold, a.quote_weight, a.headline_weight, a.min_confidence, a.top_evidence)
 
 
+def seed_from_url(key: str, options: list[str], many: bool = False) -> None:
+    """Start a widget from the URL when it has no state yet (for widgets whose URL value is an id, not a label)."""
+    if key in st.session_state or key not in st.query_params:
+        return
+    valid = [v for v in st.query_params.get_all(key) if v in set(options)]
+    if valid:
+        st.session_state[key] = valid[:3] if many else valid[0]
+
+
+def write_to_url(key: str, value: str | list[str] | None) -> None:
+    """Keep an id-valued widget in the URL (removed when empty)."""
+    if value:
+        st.query_params[key] = value
+    elif key in st.query_params:
+        del st.query_params[key]
+
+
 def on_corpus_change() -> None:
     """Forget selections that belong to the previous corpus."""
     for key in CORPUS_KEYS:
@@ -170,6 +187,17 @@ def panel_html(panel: views.Panel, matchers: list) -> str:
     body = "".join(views.excerpt_html(it, matchers) for it in panel.excerpts) or "<i>No evidence sentences.</i>"
     return (f"<div>{views.badge_html(panel.label, panel.score if panel.n_documents else None)}</div>"
             f"<div class='basis'>{views.html.escape(basis)}{human}</div>{body}")
+
+
+def flash(kind: str, message: str) -> None:
+    """Keep a message for the next run (used before ``st.rerun()``)."""
+    st.session_state.setdefault("flash", []).append((kind, message))
+
+
+def show_flash() -> None:
+    """Show (once) the messages kept by :func:`flash`."""
+    for kind, message in st.session_state.pop("flash", []):
+        getattr(st, kind)(message)
 
 
 def show_html(body: str) -> None:
@@ -323,14 +351,15 @@ def compare_tab(c: Corpus, docs: pd.DataFrame, matchers: list) -> None:
     if window is not None:
         docs = docs[(docs["day"] >= pd.Timestamp(window[0])) & (docs["day"] <= pd.Timestamp(window[1]))]
     if by == "sources":
-        options = views.top_sources(docs, None)
-        fmt = str
+        picked = st.multiselect("Pick 2–3 sources", views.top_sources(docs, None), key="compare", bind="query-params",
+                                max_selections=3, help="Sorted by number of documents.")
     else:
         first = docs.drop_duplicates("doc_id")
         labels = {r["doc_id"]: views.doc_label(r) for r in first.to_dict("records")}
-        options, fmt = list(labels), (lambda d, labels=labels: labels.get(d, d))
-    picked = st.multiselect(f"Pick 2–3 {by}", options, key="compare", bind="query-params", max_selections=3,
-                            format_func=fmt, accept_new_options=False)
+        seed_from_url("compare_docs", list(labels), many=True)
+        picked = st.multiselect("Pick 2–3 documents", list(labels), key="compare_docs", max_selections=3,
+                                format_func=lambda d: labels.get(d, d))
+        write_to_url("compare_docs", picked)
     if not picked:
         st.info(f"Pick two or three {by} to see their stance toward {target} side by side, with the evidence.")
         return
@@ -386,7 +415,9 @@ def drilldown_tab(c: Corpus, docs: pd.DataFrame, matchers: list) -> None:
         st.info("No documents match the filters.")
         return
     labels = {r["doc_id"]: views.doc_label(r, 90) for r in first.to_dict("records")}
-    doc_id = st.selectbox("Document", list(labels), format_func=lambda d: labels.get(d, d), key="doc", bind="query-params")
+    seed_from_url("doc", list(labels))
+    doc_id = st.selectbox("Document", list(labels), format_func=lambda d: labels.get(d, d), key="doc")
+    write_to_url("doc", doc_id)
     rows = c.documents[c.documents["doc_id"] == doc_id]
     if rows.empty:
         return
@@ -426,6 +457,7 @@ def drilldown_tab(c: Corpus, docs: pd.DataFrame, matchers: list) -> None:
 def override_form(c: Corpus, doc_id: str, rows: pd.DataFrame) -> None:
     """Correct the label of this document toward one target; saved to overrides.csv beside the results."""
     st.markdown("**Correct a label** — saved to `overrides.csv` beside the results, marked ✎ human everywhere.")
+    show_flash()
     with st.form("override", clear_on_submit=True, border=True):
         a, b = st.columns(2)
         target = a.selectbox("Target", list(rows["target"]), key="ov_target")
@@ -438,10 +470,10 @@ def override_form(c: Corpus, doc_id: str, rows: pd.DataFrame) -> None:
         try:
             if saved:
                 set_override(c.folder, doc_id, target, label, note or "")
-                st.success(f"Saved: {doc_id} × {target} = {label} (human).")
+                flash("success", f"Saved: {doc_id} × {target} = {label} (✎ human). Every view and export now uses it.")
             else:
                 remove_override(c.folder, doc_id, target)
-                st.success(f"Removed the human label of {doc_id} × {target}.")
+                flash("success", f"Removed the human label of {doc_id} × {target}.")
         except (OverrideError, OSError) as exc:
             st.error(f"Could not save the label: {exc}")
         else:
@@ -466,6 +498,7 @@ def upload_tab(c: Corpus) -> None:
         paste_title = b.text_input("Its title", key="paste_title")
         paste_date = d.text_input("Its date (YYYY-MM-DD)", key="paste_date")
         go = st.form_submit_button("Score and add", type="primary")
+    show_flash()
     if go:
         add_documents(c, files or [], source or "", pasted or "", paste_source or "", paste_title or "", paste_date or "")
     up = st.session_state.get("uploads", {}).get(c.name)
@@ -517,7 +550,8 @@ def add_documents(c: Corpus, files: list, source: str, pasted: str, paste_source
     uploads = st.session_state.setdefault("uploads", {})
     uploads[c.name] = merge_results(uploads[c.name], results) if c.name in uploads else results
     st.session_state["upload_token"] = st.session_state.get("upload_token", 0) + 1
-    st.success(f"Added {len(docs)} document(s): " + ", ".join(d.id for d in docs))
+    flash("success", f"Added {len(docs)} document(s): " + ", ".join(d.id for d in docs) + " — now in every view.")
+    st.rerun()
 
 
 def score_new(new, c: Corpus):

@@ -76,7 +76,7 @@ def synthetic_results(n_docs: int = 60, n_sources: int = 8, seed: int = 0, name:
     settings = AggregateSettings()
     sources = [f"Outlet {i:02d}" for i in range(n_sources)]
     leans = {s: {t: float(rng.uniform(-0.6, 0.6)) for t in TARGETS} for s in sources}
-    weights = rng.pareto(1.2, n_sources) + 0.2
+    weights = 1.0 / np.arange(1, n_sources + 1) ** 0.9  # a few prolific outlets, a long tail
     picks = rng.choice(n_sources, size=n_docs, p=weights / weights.sum())
     meta, texts, sent_rows, removed = [], [], [], []
     for k, si in enumerate(picks):

@@ -3,7 +3,7 @@
 Used by ``tests/test_browser.py`` and by hand::
 
     python tests/browser.py --out /tmp/shots            # seeds corpus, every view
-    STANCE_RESULTS_DIR=/tmp/res python tests/browser.py --out /tmp/shots --corpus synth
+    DASHBOARD_RESULTS_DIR=/tmp/res python tests/browser.py --out /tmp/shots --corpus synth
 
 Needs Debian ``chromium`` and ``chromium-driver`` (or ``CHROME_BIN`` / ``CHROMEDRIVER``) and the
 ``selenium`` package. Each screenshot is taken once the page has stopped running and the
@@ -166,7 +166,7 @@ def take(driver, base: str, name: str, params: dict, css: str | None, out: Path)
 def main(argv: list[str] | None = None) -> int:
     """Screenshot every view of a corpus; print render times and the server's memory."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=os.environ.get("STANCE_SCREENSHOTS", "/tmp/stance-screenshots"))
+    ap.add_argument("--out", default=os.environ.get("DASHBOARD_SCREENSHOTS", "/tmp/stance-screenshots"))
     ap.add_argument("--corpus", default="seeds")
     ap.add_argument("--compare", nargs="*", default=["Trending-news blog", "Afghan analysis site"],
                     help="sources to compare (default: two seeds outlets)")
