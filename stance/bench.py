@@ -102,6 +102,7 @@ class Timing:
     nli_passes: int
     target_sentences: int | None = None
     peak_rss_mib: float = 0.0
+    cpu_seconds: float | None = None
     seconds_prepare: float | None = None
     seconds_model: float | None = None
 
@@ -119,18 +120,23 @@ class Timing:
         """Return the fields plus the derived rates, rounded for the JSON record."""
         d = asdict(self)
         d["seconds"] = round(self.seconds, 3)
+        d["cpu_seconds"] = None if self.cpu_seconds is None else round(self.cpu_seconds, 3)
         d["docs_per_s"] = round(self.docs_per_s, 3)
         d["passes_per_s"] = round(self.passes_per_s, 1)
         return d
 
 
 def timed(path: str, fn: Callable[[], tuple[int, int, int | None, dict]]) -> Timing:
-    """Run ``fn`` (returning docs, passes, target sentences, extras) and time it with its peak RSS."""
+    """Run ``fn`` (returning docs, passes, target sentences, extras) and time it with its peak RSS.
+
+    CPU seconds (all threads of this process) are kept beside wall seconds because on a
+    shared machine wall time also measures the neighbours.
+    """
     reset_peak_rss()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     docs, passes, units, extra = fn()
-    seconds = time.perf_counter() - t0
-    return Timing(path, docs, seconds, passes, units, peak_rss_mib(), **extra)
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return Timing(path, docs, seconds, passes, units, peak_rss_mib(), cpu, **extra)
 
 
 # --------------------------------------------------------------------------- the two paths
@@ -283,12 +289,13 @@ def profile_ours(nli: NLIModel, docs: list[Document], settings: Settings, top: i
 
 def format_table(timings: list[Timing]) -> str:
     """Render timings as an aligned text table."""
-    head = (f"{'path':<28}{'docs':>6}{'seconds':>10}{'docs/s':>9}{'NLI passes':>12}{'passes/s':>10}"
+    head = (f"{'path':<28}{'docs':>6}{'seconds':>10}{'CPU s':>9}{'docs/s':>9}{'NLI passes':>12}{'passes/s':>10}"
             f"{'target sents':>14}{'peak RSS MiB':>14}")
     lines = [head]
     for t in timings:
         units = "-" if t.target_sentences is None else str(t.target_sentences)
-        lines.append(f"{t.path:<28}{t.documents:>6}{t.seconds:>10.2f}{t.docs_per_s:>9.2f}{t.nli_passes:>12}"
+        cpu = "-" if t.cpu_seconds is None else f"{t.cpu_seconds:.1f}"
+        lines.append(f"{t.path:<28}{t.documents:>6}{t.seconds:>10.2f}{cpu:>9}{t.docs_per_s:>9.2f}{t.nli_passes:>12}"
                      f"{t.passes_per_s:>10.1f}{units:>14}{t.peak_rss_mib:>14.0f}")
     return "\n".join(lines)
 
@@ -299,6 +306,14 @@ def format_profile(prof: dict, n: int = 10) -> str:
     lines += [f"  {r['own_s']:>8.2f}s own {r['cumulative_s']:>8.2f}s cum {r['calls']:>8} calls  {r['function']}"
               for r in prof["by_own_time"][:n]]
     return "\n".join(lines)
+
+
+def _loadavg() -> float | None:
+    """Return the 1-minute load average (None where the OS has none)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
 
 
 def _ints(text: str) -> list[int]:
@@ -322,6 +337,7 @@ def run_bench(args: argparse.Namespace) -> dict:
         "targets": list(settings.targets), "cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
         "torch": torch.__version__, "load_seconds": round(time.perf_counter() - t0, 2), "rss_after_load_mib": rss_mib(),
         "quick": bool(args.quick), "peak_rss_resettable": reset_peak_rss(),
+        "loadavg_start": _loadavg(),  # a busy machine slows every path; see cpu_seconds
     }
     timings: list[Timing] = []
     if naive_docs:
@@ -347,6 +363,7 @@ def run_bench(args: argparse.Namespace) -> dict:
     record["timings"] = [t.as_dict() for t in timings]
     record["growth"] = [run_ours_cold(nli, sample_documents(corpus, n, args.seed), settings, f"ours cold, {n} docs")[0].as_dict()
                         for n in _ints(args.growth or "")]
+    record["loadavg_end"] = _loadavg()
     if args.profile:
         dump = Path(args.out).with_suffix(".prof") if args.out else None
         if dump:
@@ -359,7 +376,8 @@ def print_report(record: dict) -> None:
     """Print the benchmark record as tables and one-line conclusions."""
     print(f"model {record['model_fingerprint']} on {record['device']} ({record['threads']} threads, "
           f"batch {record['batch_size']}), corpus {record['corpus']}, load {record['load_seconds']}s, "
-          f"RSS after load {record['rss_after_load_mib']:.0f} MiB")
+          f"RSS after load {record['rss_after_load_mib']:.0f} MiB; load average {record['loadavg_start']} "
+          f"on {record['cores']} cores at start, {record['loadavg_end']} at end")
     print(format_table([Timing(**{k: v for k, v in t.items() if k not in ("docs_per_s", "passes_per_s")})
                         for t in record["timings"] + record["growth"]]))
     if "ratio_b_over_a" in record:
