@@ -85,6 +85,8 @@ class ShardResult:
     n_cached: int
     seconds_prepare: float
     seconds_score: float
+    cpu_prepare: float
+    cpu_score: float
     tables: dict[str, bytes]
 
 
@@ -272,13 +274,14 @@ def prepare_shard(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
     from .prepare import prepare_document
     from .targets import build_matchers
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     docs = [document_from_dict(d) for d in json.loads(row["docs"])]
     matchers = build_matchers(settings.targets)
     prepared = [prepare_document(d, matchers, settings.context) for d in docs]
     units = units_frame([u for p in prepared for u in p.units])
     texts, removed = text_tables(prepared)
     return {"shard": row["shard"], "n_docs": len(docs), "seconds_prepare": time.perf_counter() - t0,
+            "cpu_prepare": time.process_time() - c0,
             "units": frame_to_bytes(units), "texts": frame_to_bytes(texts), "removed": frame_to_bytes(removed)}
 
 
@@ -294,13 +297,14 @@ class ShardScorer:
         """Score one prepared shard; returns its result row (scores table as Parquet bytes)."""
         units = frame_from_bytes(row["units"])
         before = dict(self.scorer.stats)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         probs = self.scorer.score(units["premise"].tolist(), units["target"].tolist())
         scores = units.assign(**{c: probs[:, i] for i, c in enumerate(PROB_COLUMNS)})
         stats = {k: self.scorer.stats[k] - before[k] for k in ("pairs", "scored", "cached")}
         return {"shard": row["shard"], "n_docs": int(row["n_docs"]), "n_pairs": int(stats["pairs"]),
                 "n_scored": int(stats["scored"]), "n_cached": int(stats["cached"]),
                 "seconds_prepare": float(row["seconds_prepare"]), "seconds_score": time.perf_counter() - t0,
+                "cpu_prepare": float(row["cpu_prepare"]), "cpu_score": time.process_time() - c0,
                 "texts": row["texts"], "removed": row["removed"], "scores": frame_to_bytes(scores)}
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
@@ -313,7 +317,7 @@ def shard_result(row: dict[str, Any]) -> ShardResult:
     """Turn a result row of the scoring stage into a :class:`ShardResult`."""
     return ShardResult(str(row["shard"]), int(row["n_docs"]), int(row["n_pairs"]), int(row["n_scored"]),
                        int(row["n_cached"]), float(row["seconds_prepare"]), float(row["seconds_score"]),
-                       {k: bytes(row[k]) for k in TABLE_KINDS})
+                       float(row["cpu_prepare"]), float(row["cpu_score"]), {k: bytes(row[k]) for k in TABLE_KINDS})
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -377,8 +381,12 @@ def read_shards(shard_dir: Path, shards: list[Shard]) -> dict[str, pd.DataFrame]
     return out
 
 
-def assemble_results(corpus: Corpus, tables: dict[str, pd.DataFrame], settings: Settings) -> Results:
-    """Build :class:`Results` from shard tables with the local engine's own functions."""
+def assemble_results(corpus: Corpus, tables: dict[str, pd.DataFrame], settings: Settings, fingerprint: str) -> Results:
+    """Build :class:`Results` from shard tables with the local engine's own functions.
+
+    ``fingerprint`` is the scoring model's (it picks the calibrated document head, as in
+    :func:`stance.pipeline.label_corpus`).
+    """
     from .pipeline import SENTENCE_COLUMNS, build_tables, sentence_table, text_tables, units_frame
 
     scores = tables["scores"]
@@ -386,7 +394,7 @@ def assemble_results(corpus: Corpus, tables: dict[str, pd.DataFrame], settings: 
     if not len(scores):
         scores = units_frame([]).assign(**{c: [] for c in PROB_COLUMNS})
     sentences = sentence_table(scores[unit_cols], scores[PROB_COLUMNS].to_numpy(), settings)
-    results = build_tables(corpus, [], sentences[SENTENCE_COLUMNS], settings)
+    results = build_tables(corpus, [], sentences[SENTENCE_COLUMNS], settings, fingerprint)
     empty_texts, empty_removed = text_tables([])
     results.texts = tables["texts"] if len(tables["texts"]) else empty_texts
     results.removed = tables["removed"] if len(tables["removed"]) else empty_removed
@@ -420,6 +428,7 @@ def label_with_ray(corpus_path: str | Path | Corpus, settings: Settings, out: st
     """
     from .export import write_results
     from .nli import model_fingerprint
+    from .pipeline import display_path, find_head
 
     t0 = time.perf_counter()
     ray = require_ray()
@@ -431,7 +440,7 @@ def label_with_ray(corpus_path: str | Path | Corpus, settings: Settings, out: st
     shard_dir = start_shard_dir(out, shards, signature, shard_size)
     todo = [s for s in shards if not shard_done(shard_dir, s.name)]
     docs = {d.id: d for d in corpus.documents}
-    totals = {"pairs": 0, "scored": 0, "cached": 0, "prepare": 0.0}
+    totals = {"pairs": 0, "scored": 0, "cached": 0, "prepare": 0.0, "cpu_prepare": 0.0, "cpu_score": 0.0}
     with ray_session(address, quiet=True):
         cluster, node_cpus = _cluster_shape(ray)
         plan = plan_workers(cluster, node_cpus, workers, gpus_per_worker, settings.threads)
@@ -446,6 +455,8 @@ def label_with_ray(corpus_path: str | Path | Corpus, settings: Settings, out: st
             totals["scored"] += result.n_scored
             totals["cached"] += result.n_cached
             totals["prepare"] += result.seconds_prepare
+            totals["cpu_prepare"] += result.cpu_prepare
+            totals["cpu_score"] += result.cpu_score
             if bar is not None:
                 bar.update(result.n_docs)
             if on_shard is not None:
@@ -458,20 +469,22 @@ def label_with_ray(corpus_path: str | Path | Corpus, settings: Settings, out: st
     if missing:
         raise RuntimeError(f"{len(missing)} shard(s) did not finish (first: {missing[0]}); run the same command again to resume")
     tables = read_shards(shard_dir, shards)
-    results = assemble_results(corpus, tables, settings)
+    results = assemble_results(corpus, tables, settings, signature["model"])
     results.run = {
         "corpus": corpus.name, "documents": len(corpus.documents),
         "sentences": int(results.texts["n_sentences_total"].sum()) if len(results.texts) else 0,
-        "target_sentences": int(len(results.sentences)), "model": model,
+        "target_sentences": int(len(results.sentences)), "model": display_path(model),
         "model_fingerprint": signature["model"], "templates": settings.templates,
         "context": settings.context, "targets": list(settings.targets),
         "aggregate": settings.aggregate.__dict__,
+        "document_method": "head" if find_head(settings, signature["model"]) else "mean",
         "pairs_cached": totals["cached"], "pairs_scored": totals["scored"],
         "seconds_prepare": round(totals["prepare"], 2), "seconds_total": round(time.perf_counter() - t0, 2),
         "warnings": list(corpus.warnings),
         "engine": "ray", "ray_version": ray_version, "workers": plan.workers, "threads_per_worker": plan.threads,
         "gpus_per_worker": gpus_per_worker, "shard_size": shard_size, "shards": len(shards),
         "shards_resumed": len(shards) - len(todo), "seconds_ray": round(t_ray, 2),
+        "cpu_seconds_prepare": round(totals["cpu_prepare"], 2), "cpu_seconds_score": round(totals["cpu_score"], 2),
     }
     if formats:
         write_results(results, out, list(formats))

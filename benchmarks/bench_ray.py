@@ -1,0 +1,173 @@
+"""Benchmark the local engine against the Ray engine (1 and 2 scoring actors) on one machine.
+
+For each ``--docs N`` (the first N documents of the corpus) it times, each from an empty
+score cache (a fresh temporary ``cache_dir``):
+
+* the local engine (:func:`stance.pipeline.label_corpus`);
+* the Ray engine (:func:`stance.ray_engine.label_with_ray`) with each ``--workers`` count,
+  on a local Ray started once (its start-up is timed separately);
+
+and reports documents/s, pairs/s, CPU-seconds per pair (robust to other load on the
+machine), Ray's overhead over the local engine, and whether Ray's tables equal the local
+ones (same labels; largest score difference). Example::
+
+    python benchmarks/bench_ray.py --docs 50
+    python benchmarks/bench_ray.py --docs 500 --json /tmp/bench_ray_500.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from stance.corpus import Corpus, load_corpus  # noqa: E402
+from stance.pipeline import Results, Scorer, label_corpus  # noqa: E402
+from stance.ray_engine import DEFAULT_SHARD_SIZE, init_ray, label_with_ray  # noqa: E402
+from stance.settings import Settings, load_settings  # noqa: E402
+
+ALLSIDES = REPO.parent / "shared" / "corpora" / "allsides_iran_israel" / "articles.jsonl.gz"
+TABLES = ("sentences", "documents", "sources", "texts", "removed")
+SCORE_COLUMNS = {"sentences": ["p_favor", "p_against", "p_neutral", "score"], "documents": ["score", "confidence"],
+                 "sources": ["score"]}
+
+
+def sample(corpus: Corpus, n: int) -> Corpus:
+    """Return the first ``n`` documents of ``corpus`` as a corpus of their own."""
+    return Corpus(corpus.documents[:n], name=f"{corpus.name}[:{n}]")
+
+
+def fresh_settings(base: Settings, cache_dir: Path) -> Settings:
+    """Return ``base`` with an empty cache folder, so every timing scores every pair."""
+    import dataclasses
+    return dataclasses.replace(base, cache_dir=str(cache_dir))
+
+
+def time_local(corpus: Corpus, settings: Settings) -> tuple[dict[str, Any], Results]:
+    """Label with the local engine from an empty cache; returns (figures, results)."""
+    load0 = os.getloadavg()[0]
+    t0, c0 = time.perf_counter(), time.process_time()
+    scorer = Scorer(settings)
+    results = label_corpus(corpus, settings, scorer=scorer)
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    run = results.run
+    return {"engine": "local", "workers": 1, "seconds": seconds, "cpu_seconds": cpu,
+            "model_seconds": scorer.stats["model_seconds"], "seconds_prepare": run["seconds_prepare"],
+            "pairs": run["target_sentences"], "pairs_scored": run["pairs_scored"],
+            "load_avg": [round(load0, 1), round(os.getloadavg()[0], 1)]}, results
+
+
+def time_ray(corpus: Corpus, settings: Settings, workers: int, shard_size: int, out: Path) -> tuple[dict[str, Any], Results]:
+    """Label with the Ray engine (Ray already started) from an empty cache; returns (figures, results)."""
+    load0 = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    results = label_with_ray(corpus, settings, out, workers=workers, shard_size=shard_size, progress=False, formats=())
+    seconds = time.perf_counter() - t0
+    run = results.run
+    return {"engine": "ray", "workers": workers, "seconds": seconds, "shard_size": shard_size, "shards": run["shards"],
+            "cpu_seconds": run["cpu_seconds_prepare"] + run["cpu_seconds_score"],
+            "cpu_seconds_prepare": run["cpu_seconds_prepare"], "seconds_pipeline": run["seconds_ray"],
+            "pairs": run["target_sentences"], "pairs_scored": run["pairs_scored"],
+            "load_avg": [round(load0, 1), round(os.getloadavg()[0], 1)]}, results
+
+
+def compare(local: Results, other: Results) -> dict[str, Any]:
+    """Compare two runs' tables: labels equal, largest score difference, frames equal within 1e-5."""
+    out: dict[str, Any] = {
+        "document_labels_equal": list(local.documents["label"]) == list(other.documents["label"]),
+        "source_labels_equal": list(local.sources["label"]) == list(other.sources["label"]),
+    }
+    diffs = [float(np.max(np.abs(getattr(local, t)[c].to_numpy(float) - getattr(other, t)[c].to_numpy(float)), initial=0))
+             for t, cols in SCORE_COLUMNS.items() for c in cols]
+    out["max_score_diff"] = max(diffs)
+    try:
+        for t in TABLES:
+            pd.testing.assert_frame_equal(getattr(local, t), getattr(other, t), check_exact=False, atol=1e-5, rtol=0)
+        out["tables_equal"] = True
+    except AssertionError as exc:
+        out["tables_equal"] = False
+        out["first_difference"] = str(exc)[:500]
+    return out
+
+
+def add_rates(row: dict[str, Any], n_docs: int, local_seconds: float | None) -> dict[str, Any]:
+    """Add documents/s, pairs/s, pairs per CPU-second and overhead over the local engine."""
+    row["documents"] = n_docs
+    row["docs_per_s"] = n_docs / row["seconds"]
+    row["pairs_per_s"] = row["pairs"] / row["seconds"]
+    row["pairs_per_cpu_s"] = row["pairs"] / row["cpu_seconds"] if row["cpu_seconds"] else None
+    if local_seconds is not None:
+        row["overhead_s"] = row["seconds"] - local_seconds
+    return row
+
+
+def auto_shard_size(n_docs: int, max_workers: int) -> int:
+    """Shards small enough that every actor gets several, at most the engine's default size."""
+    return max(1, min(DEFAULT_SHARD_SIZE, n_docs // (4 * max_workers)))
+
+
+def bench_size(corpus: Corpus, n: int, base: Settings, workers: list[int], shard_size: int | None) -> list[dict[str, Any]]:
+    """Run the local engine and each Ray worker count on the first ``n`` documents."""
+    docs = sample(corpus, n)
+    size = shard_size or auto_shard_size(n, max(workers))
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench_ray_") as tmp:
+        local_row, local = time_local(docs, fresh_settings(base, Path(tmp) / "cache-local"))
+        rows.append(add_rates(local_row, n, None))
+        print(fmt_row(rows[-1]), flush=True)
+        for w in workers:
+            row, res = time_ray(docs, fresh_settings(base, Path(tmp) / f"cache-ray{w}"), w, size, Path(tmp) / f"out{w}")
+            row.update(compare(local, res))
+            rows.append(add_rates(row, n, local_row["seconds"]))
+            print(fmt_row(rows[-1]), flush=True)
+    return rows
+
+
+def fmt_row(r: dict[str, Any]) -> str:
+    """One line of the results table."""
+    name = "local" if r["engine"] == "local" else f"ray x{r['workers']}"
+    extra = "" if r["engine"] == "local" else (
+        f"  overhead {r['overhead_s']:+.1f}s  equal={r['tables_equal']} labels={r['document_labels_equal']}/"
+        f"{r['source_labels_equal']} max|d|={r['max_score_diff']:.1e}")
+    cpu = f"{r['pairs_per_cpu_s']:.1f}" if r["pairs_per_cpu_s"] else "-"
+    return (f"{r['documents']:>6} docs {name:<8} {r['seconds']:8.1f}s  {r['docs_per_s']:6.2f} docs/s  "
+            f"{r['pairs_per_s']:6.1f} pairs/s  {cpu:>6} pairs/CPU-s  {r['pairs']} pairs  load {r['load_avg']}{extra}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse flags, run the benchmark, print a table and optionally write JSON."""
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--docs", type=int, action="append", help="documents to label (repeatable; default 50)")
+    p.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="Ray actor counts to time (default 1 2)")
+    p.add_argument("--shard-size", type=int, help="documents per shard (default: N / (4 x max workers), at most 64)")
+    p.add_argument("--corpus", default=str(ALLSIDES), help="corpus path (default: the AllSides Iran/Israel articles)")
+    p.add_argument("--json", help="also write the figures to this JSON file")
+    args = p.parse_args(argv)
+    sizes = args.docs or [50]
+    corpus = load_corpus(args.corpus)
+    base = load_settings()
+    t0 = time.perf_counter()
+    init_ray(num_cpus=os.cpu_count())
+    startup = time.perf_counter() - t0
+    print(f"ray start-up {startup:.1f}s on {os.cpu_count()} CPUs; model {base.resolved_model()}", flush=True)
+    rows = []
+    for n in sizes:
+        rows.extend(bench_size(corpus, min(n, len(corpus.documents)), base, args.workers, args.shard_size))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"ray_startup_s": startup, "cpus": os.cpu_count(), "rows": rows}, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
