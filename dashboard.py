@@ -15,6 +15,7 @@ import hashlib
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
@@ -83,16 +84,28 @@ def shared_scorer():
     return Scorer(load_settings()), threading.Lock()
 
 
+def settings_of(agg: tuple) -> AggregateSettings:
+    """Rebuild aggregation settings from :attr:`Corpus.agg_key`."""
+    return AggregateSettings(**dict(agg))
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def grouped(_docs: pd.DataFrame, token: str, by: tuple[str, ...], agg: tuple) -> pd.DataFrame:
     """Group × target stance of ``_docs`` (``token`` identifies them) via :func:`views.group_stance`."""
-    return views.group_stance(_docs, list(by), AggregateSettings(*agg))
+    return views.group_stance(_docs, list(by), settings_of(agg))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def time_table(_docs: pd.DataFrame, token: str, group: str, freq: str, agg: tuple, min_docs: int) -> pd.DataFrame:
     """Per-period stance table of ``_docs`` via :func:`views.time_series`."""
-    return views.time_series(_docs, group, freq, AggregateSettings(*agg), min_docs)
+    return views.time_series(_docs, group, freq, settings_of(agg), min_docs)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def panels(_docs: pd.DataFrame, token: str, target: str, keys: tuple[str, ...], column: str, agg: tuple,
+           k: int) -> list[views.Panel]:
+    """Side-by-side panels (stance + strongest excerpts) via :func:`views.compare_panels`."""
+    return views.compare_panels(_docs, target, list(keys), column, settings_of(agg), k)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -133,9 +146,8 @@ class Corpus:
 
     @property
     def agg_key(self) -> tuple:
-        """The aggregation settings as a hashable tuple (for cache keys)."""
-        a = self.agg
-        return (a.neutral_threshold, a.quote_weight, a.headline_weight, a.min_confidence, a.top_evidence)
+        """The aggregation settings as a hashable tuple (for cache keys); ``settings_of`` turns it back."""
+        return tuple(sorted(asdict(self.agg).items()))
 
 
 def seed_from_url(key: str, options: list[str], many: bool = False) -> None:
@@ -277,14 +289,14 @@ def rows_for(c: Corpus, docs: pd.DataFrame, filters: views.Filters, opts: dict) 
     return docs, group
 
 
-def matrix_tab(c: Corpus, docs: pd.DataFrame, filters: views.Filters, opts: dict, matchers: list) -> pd.DataFrame:
+def matrix_tab(c: Corpus, docs: pd.DataFrame, filters: views.Filters, opts: dict) -> pd.DataFrame:
     """Group × target heatmap, its rule, the evidence of one cell and the table."""
     rows_docs, row = rows_for(c, docs, filters, opts)
     if rows_docs.empty:
         st.info("No documents match the filters (or the custom groups name no outlet in this corpus).")
         return views.matrix_cells(pd.DataFrame(), row)
-    table = grouped(rows_docs, token_of(c.token, filters, opts["group"], opts.get("top"), str(opts["groups"])), (row,),
-                    c.agg_key)
+    token = token_of(c.token, filters, opts["group"], opts.get("top"), str(opts["groups"]))
+    table = grouped(rows_docs, token, (row,), c.agg_key)
     cells = views.matrix_cells(table, row, opts["min_docs"])
     order = st.radio("Order rows by", ["documents", "score", "name"], horizontal=True, key="order")
     rows = views.order_rows(cells, order)
@@ -297,14 +309,14 @@ def matrix_tab(c: Corpus, docs: pd.DataFrame, filters: views.Filters, opts: dict
                f"Dotted, dimmed cells rest on **few documents** (fewer than {opts['min_docs']}; change the rule in the "
                f"sidebar) — read them with care. ✎n = n human labels. Hover a cell for confidence, 95% interval and "
                f"label counts.")
-    evidence_for_cell(rows_docs, row, rows, targets, c, matchers)
+    evidence_for_cell(rows_docs, token, row, rows, targets, c)
     with st.expander("Matrix table", expanded=False):
         wide = views.wide_matrix(cells, targets).rename(columns={"row": row})
         st.dataframe(wide, hide_index=True, width="stretch")
     return cells
 
 
-def evidence_for_cell(docs: pd.DataFrame, row: str, rows: list[str], targets: list[str], c: Corpus, matchers: list) -> None:
+def evidence_for_cell(docs: pd.DataFrame, token: str, row: str, rows: list[str], targets: list[str], c: Corpus) -> None:
     """The evidence behind one matrix cell, one click away."""
     st.markdown("**Evidence for a cell**")
     a, b = st.columns(2)
@@ -312,7 +324,7 @@ def evidence_for_cell(docs: pd.DataFrame, row: str, rows: list[str], targets: li
     target = b.selectbox("Target", targets, key="cell_target")
     if pick is None or target is None:
         return
-    panel = views.compare_panels(docs, target, [pick], row, c.agg, k=5)[0]
+    panel = panels(docs, token, target, (pick,), row, c.agg_key, 5)[0]
     show_html(panel_html(panel, mention_matchers((target,))))
 
 
@@ -342,7 +354,7 @@ def documents_tab(c: Corpus, docs: pd.DataFrame, filters: views.Filters) -> None
     download_row("documents", lambda: {"documents": table.drop(columns=["day"], errors="ignore")}, "documents", len(table))
 
 
-def compare_tab(c: Corpus, docs: pd.DataFrame, matchers: list) -> None:
+def compare_tab(c: Corpus, docs: pd.DataFrame, filters: views.Filters) -> None:
     """Side by side: 2–3 sources (or documents) toward one target, strongest evidence first."""
     a, b = st.columns([1, 2])
     by = a.radio("Compare", ["sources", "documents"], horizontal=True, key="cmp_by", bind="query-params")
@@ -363,8 +375,9 @@ def compare_tab(c: Corpus, docs: pd.DataFrame, matchers: list) -> None:
     if not picked:
         st.info(f"Pick two or three {by} to see their stance toward {target} side by side, with the evidence.")
         return
-    panels = views.compare_panels(docs, target, picked, "source" if by == "sources" else "doc_id", c.agg, k=6)
-    for col, panel in zip(st.columns(len(panels), border=True), panels):
+    token = token_of(c.token, filters, window)
+    shown = panels(docs, token, target, tuple(picked), "source" if by == "sources" else "doc_id", c.agg_key, 6)
+    for col, panel in zip(st.columns(len(shown), border=True), shown):
         with col:
             st.markdown(f"**{views.html.escape(panel.title)}**")
             show_html(panel_html(panel, mention_matchers((target,))))
@@ -408,7 +421,7 @@ def time_tab(c: Corpus, docs: pd.DataFrame, filters: views.Filters, opts: dict) 
     download_row("time series", lambda: {"time": out}, "time_series", len(out))
 
 
-def drilldown_tab(c: Corpus, docs: pd.DataFrame, matchers: list) -> None:
+def drilldown_tab(c: Corpus, docs: pd.DataFrame) -> None:
     """One document: badges, cleaned text with scored sentences marked, sentence scores, removed lines, override."""
     first = docs.sort_values(["day", "doc_id"], ascending=[False, True]).drop_duplicates("doc_id")
     if first.empty:
@@ -613,24 +626,23 @@ def main() -> None:
     index = search_haystack(c.documents, c.texts, c.token) if filters.query.strip() else None
     docs = views.filter_documents(c.documents, filters, index)
     header(c, docs)
-    matchers = mention_matchers(tuple(c.targets))
     tabs = st.tabs(TABS, key="tab", bind="query-params")
     cells = None
     with tabs[0]:
         if tabs[0].open:
-            cells = matrix_tab(c, docs, filters, opts, matchers)
+            cells = matrix_tab(c, docs, filters, opts)
     with tabs[1]:
         if tabs[1].open:
             documents_tab(c, docs, filters)
     with tabs[2]:
         if tabs[2].open:
-            compare_tab(c, docs, matchers)
+            compare_tab(c, docs, filters)
     with tabs[3]:
         if tabs[3].open:
             time_tab(c, docs, filters, opts)
     with tabs[4]:
         if tabs[4].open:
-            drilldown_tab(c, docs, matchers)
+            drilldown_tab(c, docs)
     with tabs[5]:
         if tabs[5].open:
             upload_tab(c)

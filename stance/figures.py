@@ -60,37 +60,38 @@ def matrix_figure(cells: pd.DataFrame, rows: Sequence[str], targets: Sequence[st
     nm = (state == "not_mentioned") | (state == None)  # noqa: E711 - object array, elementwise
     few = state == "few"
     x, y = list(range(len(targets))), list(range(len(rows)))
-    fig = go.Figure()
-    fig.add_trace(go.Heatmap(
-        x=x, y=y, z=np.where(nm, 0.0, np.nan), colorscale=[[0, f"rgb{NOT_MENTIONED_RGB}"], [1, f"rgb{NOT_MENTIONED_RGB}"]],
-        showscale=False, customdata=hover, hovertemplate="%{customdata}<extra></extra>", xgap=2, ygap=2, name="not mentioned"))
-    fig.add_trace(go.Heatmap(
-        x=x, y=y, z=np.where(nm, np.nan, score), zmin=-1, zmax=1, zmid=0, colorscale=COLORSCALE, xgap=2, ygap=2,
-        customdata=hover, hovertemplate="%{customdata}<extra></extra>", name="score",
-        colorbar={"title": {"text": "score<br>favor − against", "side": "right"}, "tickvals": [-1, -0.5, 0, 0.5, 1],
-                  "ticktext": ["−1 against", "−0.5", "0 neutral", "+0.5", "+1 favor"], "len": min(1.0, 0.25 + 0.05 * len(rows))}))
+    hover_tpl = "%{customdata}<extra></extra>"
+    colorbar = {"title": {"text": "score<br>favor − against", "side": "right"}, "tickvals": [-1, -0.5, 0, 0.5, 1],
+                "ticktext": ["−1 against", "−0.5", "0 neutral", "+0.5", "+1 favor"], "len": min(1.0, 0.25 + 0.05 * len(rows))}
+    grey = f"rgb{NOT_MENTIONED_RGB}"
+    traces = [
+        go.Heatmap(x=x, y=y, z=np.where(nm, 0.0, np.nan), colorscale=[[0, grey], [1, grey]], showscale=False,
+                   customdata=hover, hovertemplate=hover_tpl, xgap=2, ygap=2, name="not mentioned"),
+        go.Heatmap(x=x, y=y, z=np.where(nm, np.nan, score), zmin=-1, zmax=1, zmid=0, colorscale=COLORSCALE, xgap=2,
+                   ygap=2, customdata=hover, hovertemplate=hover_tpl, name="score", colorbar=colorbar),
+    ]
     for mask, pattern, name in ((nm, {"shape": "/", "fgcolor": "#8a8a8a", "size": 10, "solidity": 0.12}, "not mentioned"),
                                 (few, {"shape": ".", "fgcolor": "#9a9a9a", "bgcolor": "rgba(255,255,255,0.5)", "size": 7,
                                        "solidity": 0.08}, "few documents")):
         if mask.any():
             xs, ys = _rects(mask)
-            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", line={"width": 0}, fillpattern=pattern,
+            traces.append(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", line={"width": 0}, fillpattern=pattern,
                                      hoverinfo="skip", showlegend=False, name=name))
     ii, jj = np.meshgrid(y, x, indexing="ij")
     present = text != None  # noqa: E711
-    fig.add_trace(go.Scatter(
+    traces.append(go.Scatter(
         x=jj[present], y=ii[present], mode="text", text=text[present], hoverinfo="skip", showlegend=False,
         textfont={"size": 13, "color": [_text_color(s, st) for s, st in zip(score[present], state[present])]}))
-    fig.update_layout(
+    layout = dict(
         title={"text": title, "x": 0, "font": {"size": 15}} if title else None,
         height=110 + ROW_PX * max(len(rows), 1), margin={"l": 10, "r": 10, "t": 60 if title else 40, "b": 10},
         plot_bgcolor="white", font={"size": 13, "color": "#222"},
         xaxis={"tickvals": x, "ticktext": [f"<b>{t}</b>" for t in targets], "side": "top", "tickfont": {"size": 14},
-                                     "showgrid": False, "zeroline": False, "range": [-0.5, len(targets) - 0.5]},
+               "showgrid": False, "zeroline": False, "range": [-0.5, len(targets) - 0.5]},
         yaxis={"tickvals": y, "ticktext": [_short(r) for r in rows], "autorange": "reversed", "showgrid": False,
                "zeroline": False, "range": [len(rows) - 0.5, -0.5]},
         hoverlabel={"align": "left"}, dragmode=False)
-    return fig
+    return go.Figure(data=traces, layout=layout)
 
 
 def time_figure(series: pd.DataFrame, group: str, target: str, freq_label: str) -> go.Figure:

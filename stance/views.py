@@ -2,9 +2,10 @@
 
 Nothing here scores or imports Streamlit; every function takes DataFrames (and plain
 values) and returns DataFrames, dicts or HTML strings, so each view is unit-tested
-without a browser. Group tables are always rebuilt with :func:`stance.aggregate.aggregate_groups`
-from the *filtered* document table, so a matrix cell, its interval and its counts always
-describe exactly the documents the filters let through.
+without a browser. Group tables are always rebuilt from the *filtered* document table
+with the rules of :func:`stance.aggregate.aggregate_groups` (:func:`group_stance` gives
+identical numbers, faster), so a matrix cell, its interval and its counts always describe
+exactly the documents the filters let through.
 
 HTML is built by escaping every piece of document text first and only then adding our
 own tags, so a document containing ``<script>`` is shown as text.
@@ -23,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .aggregate import aggregate_groups
+from .aggregate import N_BOOT, SEED, bootstrap_interval, label_from_score
 from .settings import DOC_LABELS, AggregateSettings
 from .targets import TargetMatcher
 
@@ -36,6 +37,8 @@ AGAINST_RGB, NEUTRAL_RGB, FAVOR_RGB = (178, 24, 43), (247, 247, 247), (33, 102, 
 NOT_MENTIONED_RGB = (200, 200, 200)
 LABEL_TEXT = {"favor": "favor", "against": "against", "neutral": "neutral", "not_mentioned": "not mentioned"}
 FREQS = {"month": "M", "quarter": "Q"}
+GROUP_COLUMNS = ["target", "label", "score", "confidence", "ci_low", "ci_high", "n_documents", "n_documents_total",
+                 "n_sentences", "n_favor", "n_against", "n_neutral", "n_not_mentioned", "n_human"]
 CELL_COLUMNS = ["row", "target", "label", "score", "confidence", "ci_low", "ci_high", "n_documents",
                 "n_documents_total", "n_sentences", "n_favor", "n_against", "n_neutral", "n_not_mentioned",
                 "n_human", "state", "text", "hover"]
@@ -69,8 +72,9 @@ def aggregate_settings(run: dict) -> AggregateSettings:
 
 def corpus_targets(documents: pd.DataFrame, run: dict) -> list[str]:
     """Return the targets in run order (``run.json``), then any others found in the documents."""
-    order = [t for t in run.get("targets", []) if t in set(documents["target"])]
-    return order + [t for t in pd.unique(documents["target"]) if t not in order]
+    present = list(pd.unique(documents["target"]))
+    order = [t for t in run.get("targets", []) if t in present]
+    return order + [t for t in present if t not in order]
 
 
 def parse_dates(values: pd.Series) -> pd.Series:
@@ -258,23 +262,53 @@ def unknown_outlets(documents: pd.DataFrame, groups: dict[str, list[str]]) -> li
 
 
 def group_stance(documents: pd.DataFrame, by: str | list[str], settings: AggregateSettings) -> pd.DataFrame:
-    """Aggregate documents into group × target rows with :func:`aggregate_groups`, plus ``n_human``.
+    """Aggregate documents into group × target rows exactly as :func:`aggregate_groups` does, plus ``n_human``.
 
+    Same rows, columns, labels, scores, confidences and bootstrap intervals (the tests
+    compare the two frame by frame), but with the per-group pandas work done once for all
+    groups, so a time view with hundreds of group × period cells stays interactive.
     ``n_human`` counts the documents whose label a person set (see :mod:`stance.overrides`).
     An empty input gives an empty table with the same columns.
     """
     keys = [by] if isinstance(by, str) else list(by)
     if documents.empty:
-        cols = keys + ["target", "label", "score", "confidence", "ci_low", "ci_high", "n_documents",
-                       "n_documents_total", "n_sentences", "n_favor", "n_against", "n_neutral", "n_not_mentioned", "n_human"]
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=keys + GROUP_COLUMNS)
     docs = documents.copy()
     for k in keys:
-        docs[k] = docs[k].fillna("").astype(str).replace("", "(none)") if docs[k].dtype.kind not in "Mm" else docs[k]
-    table = aggregate_groups(docs, keys, settings)
-    human = (docs.assign(_h=docs["label_source"].eq("human") if "label_source" in docs else False)
-             .groupby(keys + ["target"], dropna=False)["_h"].sum().rename("n_human").reset_index())
-    return table.merge(human, on=keys + ["target"], how="left").fillna({"n_human": 0}).astype({"n_human": int})
+        if docs[k].dtype.kind not in "Mm":
+            docs[k] = docs[k].fillna("").astype(str).replace("", "(none)")
+    labels = docs["label"].to_numpy(dtype=object)
+    scores = docs["score"].to_numpy(dtype=float)
+    human = (docs["label_source"] == "human").to_numpy() if "label_source" in docs else np.zeros(len(docs), bool)
+    sentences = docs["n_sentences"].to_numpy(dtype=np.int64)
+    grouped = docs.groupby(keys + ["target"], sort=True, dropna=False)
+    thr = settings.neutral_threshold
+    rows = []
+    for key, idx in grouped.indices.items():
+        key = key if isinstance(key, tuple) else (key,)
+        lab = labels[idx]
+        mentioned = scores[idx][lab != "not_mentioned"]
+        row = dict(zip(keys + ["target"], key))
+        row.update(n_documents=int(len(mentioned)), n_documents_total=int(len(idx)),
+                   n_sentences=int(sentences[idx].sum()),
+                   **{f"n_{name}": int((lab == name).sum()) for name in DOC_LABELS}, n_human=int(human[idx].sum()))
+        row.update(_group_score(mentioned, thr))
+        rows.append(row)
+    out = pd.DataFrame(rows).sort_values(keys + ["target"], kind="stable").reset_index(drop=True)
+    return out[keys + GROUP_COLUMNS]
+
+
+def _group_score(scores: np.ndarray, thr: float) -> dict:
+    """Label, mean score, bootstrap confidence and 95% interval of one group (as in aggregate_groups)."""
+    if len(scores) == 0:
+        return {"label": "not_mentioned", "score": np.nan, "confidence": 1.0, "ci_low": np.nan, "ci_high": np.nan}
+    score = float(scores.mean())
+    label = str(label_from_score(score, thr))
+    lo, hi = bootstrap_interval(scores)
+    rng = np.random.default_rng(SEED)
+    boot = scores[rng.integers(0, len(scores), size=(N_BOOT, len(scores)))].mean(axis=1)
+    conf = float((label_from_score(boot, thr) == label).mean())
+    return {"label": label, "score": score, "confidence": conf, "ci_low": lo, "ci_high": hi}
 
 
 # ---------------------------------------------------------------- matrices
@@ -373,11 +407,16 @@ def document_cells(documents: pd.DataFrame) -> pd.DataFrame:
 
 
 def cell_grid(cells: pd.DataFrame, rows: Sequence[str], targets: Sequence[str], column: str) -> np.ndarray:
-    """Return ``cells[column]`` as a rows × targets array (missing cells ``None``/NaN)."""
-    wide = cells.pivot(index="row", columns="target", values=column).reindex(index=list(rows), columns=list(targets))
-    if column == "score":
-        return wide.to_numpy(dtype=float)
-    return wide.astype(object).where(wide.notna(), None).to_numpy(dtype=object)
+    """Return ``cells[column]`` as a rows × targets array (missing cells NaN for ``score``, else ``None``)."""
+    numeric = column == "score"
+    grid = np.full((len(rows), len(targets)), np.nan if numeric else None, dtype=float if numeric else object)
+    r_pos = {r: i for i, r in enumerate(rows)}
+    t_pos = {t: j for j, t in enumerate(targets)}
+    for r, t, v in zip(cells["row"], cells["target"], cells[column]):
+        i, j = r_pos.get(r), t_pos.get(t)
+        if i is not None and j is not None:
+            grid[i, j] = v
+    return grid
 
 
 def wide_matrix(cells: pd.DataFrame, targets: Sequence[str]) -> pd.DataFrame:

@@ -132,17 +132,24 @@ def test_apply_grouping_counts_outlets_in_every_group(docs):
     assert views.apply_grouping(docs, {"X": ["none"]}).empty
 
 
-def test_group_stance_matches_aggregate_groups_and_counts_humans(docs):
+@pytest.mark.parametrize("by", ["source", "rating", ["rating", "topic"], ["source", "period"]])
+def test_group_stance_equals_aggregate_groups(docs, by):
+    d = views.add_period(docs, "quarter") if "period" in by else docs
+    ref = aggregate_groups(d, by, AGG)
+    ours = views.group_stance(d, by, AGG)
+    pd.testing.assert_frame_equal(ours.drop(columns="n_human"), ref, check_dtype=False)
+
+
+def test_group_stance_counts_humans_and_handles_empty(docs):
     table = views.group_stance(docs, "rating", AGG)
-    ref = aggregate_groups(docs, "rating", AGG)
-    pd.testing.assert_frame_equal(table.drop(columns="n_human"), ref)
     assert (table["n_human"] == 0).all()
     one = docs.index[(docs["rating"] == "left") & (docs["target"] == "Iran")][0]
     marked = docs.copy()
     marked.loc[one, "label_source"] = "human"
     t2 = views.group_stance(marked, "rating", AGG).set_index(["rating", "target"])
     assert t2.loc[("left", "Iran"), "n_human"] == 1 and t2["n_human"].sum() == 1
-    assert views.group_stance(docs.iloc[0:0], "source", AGG).empty
+    empty = views.group_stance(docs.iloc[0:0], "source", AGG)
+    assert empty.empty and list(empty.columns) == ["source", *views.GROUP_COLUMNS]
 
 
 def test_matrix_cells_mark_few_documents_and_not_mentioned(docs):
