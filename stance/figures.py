@@ -71,8 +71,8 @@ def matrix_figure(cells: pd.DataFrame, rows: Sequence[str], targets: Sequence[st
                    ygap=2, customdata=hover, hovertemplate=hover_tpl, name="score", colorbar=colorbar),
     ]
     for mask, pattern, name in ((nm, {"shape": "/", "fgcolor": "#8a8a8a", "size": 10, "solidity": 0.12}, "not mentioned"),
-                                (few, {"shape": ".", "fgcolor": "#9a9a9a", "bgcolor": "rgba(255,255,255,0.5)", "size": 7,
-                                       "solidity": 0.08}, "few documents")):
+                                (few, {"shape": ".", "fgcolor": "#8a8a8a", "bgcolor": "rgba(255,255,255,0.45)", "size": 9,
+                                       "solidity": 0.06}, "few documents")):
         if mask.any():
             xs, ys = _rects(mask)
             traces.append(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", line={"width": 0}, fillpattern=pattern,
@@ -83,12 +83,15 @@ def matrix_figure(cells: pd.DataFrame, rows: Sequence[str], targets: Sequence[st
         x=jj[present], y=ii[present], mode="text", text=text[present], hoverinfo="skip", showlegend=False,
         textfont={"size": 13, "color": [_text_color(s, st) for s, st in zip(score[present], state[present])]}))
     layout = dict(
-        title={"text": title, "x": 0, "font": {"size": 15}} if title else None,
-        height=110 + ROW_PX * max(len(rows), 1), margin={"l": 10, "r": 10, "t": 60 if title else 40, "b": 10},
+        title={"text": title, "x": 0, "xref": "paper", "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 10},
+               "font": {"size": 15}} if title else None,
+        height=130 + ROW_PX * max(len(rows), 1), margin={"l": 10, "r": 10, "t": 80 if title else 40, "b": 10},
         plot_bgcolor="white", font={"size": 13, "color": "#222"},
-        xaxis={"tickvals": x, "ticktext": [f"<b>{t}</b>" for t in targets], "side": "top", "tickfont": {"size": 14},
+        xaxis={"tickvals": x, "ticktext": [f"<b>{t}</b>" for t in targets], "side": "top",
+               "tickfont": {"size": 14, "color": "#222"},
                "showgrid": False, "zeroline": False, "range": [-0.5, len(targets) - 0.5]},
         yaxis={"tickvals": y, "ticktext": [_short(r) for r in rows], "autorange": "reversed", "showgrid": False,
+               "tickfont": {"size": 13, "color": "#222"},
                "zeroline": False, "range": [len(rows) - 0.5, -0.5]},
         hoverlabel={"align": "left"}, dragmode=False)
     return go.Figure(data=traces, layout=layout)
@@ -110,7 +113,7 @@ def time_figure(series: pd.DataFrame, group: str, target: str, freq_label: str) 
         if len(band):
             fig.add_trace(go.Scatter(
                 x=list(band["period"]) + list(band["period"])[::-1], y=list(band["ci_high"]) + list(band["ci_low"])[::-1],
-                fill="toself", fillcolor=_rgba(color, 0.15), line={"width": 0}, hoverinfo="skip", showlegend=False,
+                fill="toself", fillcolor=_rgba(color, 0.15), mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False,
                 legendgroup=str(name)), row=1, col=1)
         custom = np.stack([g["n_documents"], g["n_documents_total"], g["ci_low"], g["ci_high"], g["confidence"],
                            g["label"], g["n_sentences"]], axis=1)

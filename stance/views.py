@@ -622,8 +622,10 @@ def badge_html(label: str, score: float | None = None, human: bool = False) -> s
     fg = "#fff" if label in ("favor", "against") else "#222"
     score_txt = "" if score is None or pd.isna(score) else f" {_fmt_score(score)}"
     mark = ' <span title="label set by a person">✎ human</span>' if human else ""
-    return (f'<span class="badge" style="background:rgb{rgb};color:{fg};padding:2px 8px;border-radius:10px;'
-            f'font-weight:600;white-space:nowrap">{html.escape(LABEL_TEXT.get(label, label))}{score_txt}{mark}</span>')
+    style = (f"background:rgb{rgb};color:{fg};padding:1px 8px;border-radius:10px;"
+             "border:1px solid rgba(0,0,0,0.25);font-weight:600;white-space:nowrap")
+    return f'<span class="badge" style="{style}">{html.escape(LABEL_TEXT.get(label, label))}{score_txt}{mark}</span>'
+
 
 
 def excerpt_html(item: dict, matchers: Iterable[TargetMatcher]) -> str:

@@ -150,7 +150,8 @@ def test_side_by_side_shows_the_chosen_sources_excerpts(app):
     body = html_text(at)
     assert "seed-000" in body and "seed-001" in body and "seed-002" not in body
     assert '<mark class="mention">Iran</mark>' in body
-    assert [m.value for m in at.markdown if m.value.startswith("**")][:2] == ["**Trending-news blog**", "**Afghan analysis site**"]
+    headings = [m.value for m in at.markdown if m.value.startswith("**")]
+    assert headings[:2] == ["**Trending-news blog**", "**Afghan analysis site**"]
 
 
 def test_compare_documents_mode(app):

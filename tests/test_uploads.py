@@ -41,7 +41,7 @@ class FakeScorer(Scorer):
 
 
 def test_text_file_becomes_one_document_with_the_given_source():
-    corpus = read_upload("my note.txt", "Iran welcomed the talks.\n".encode(), "Blog X")
+    corpus = read_upload("my note.txt", b"Iran welcomed the talks.\n", "Blog X")
     (doc,) = corpus.documents
     assert doc.id == "my_note" and doc.source == "Blog X" and doc.origin == "my note.txt"
     assert read_upload("a.md", b"Israel said no.").documents[0].source == "a"
