@@ -746,7 +746,8 @@ def model_card(info: dict[str, Any], comparison: pd.DataFrame | None = None, not
         planned = 3 * sum(sum(v.values()) for v in stg["counts"]["stance_examples"].values()) + \
             sum(stg["counts"]["nli_pairs"].values())
         lines.append(f"| {i} | {_short_base(stg['base_model'])} | {c['lr']} | {c['batch_size']} | {c['max_length']} | "
-                     f"{stg['pairs_seen']:,} / {int(planned * c['epochs']):,} | {stg['steps_done']} | {stg['train_seconds'] / 60:.1f} | "
+                     f"{stg['pairs_seen']:,} / {int(planned * c['epochs']):,} | {stg['steps_done']} | "
+                     f"{stg['train_seconds'] / 60:.1f} | "
                      f"{stg['stopped']} |")
     total_min = sum(stg["total_seconds"] for stg in stages) / 60
     lines += [
