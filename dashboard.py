@@ -302,18 +302,41 @@ def matrix_tab(c: Corpus, docs: pd.DataFrame, filters: views.Filters, opts: dict
     rows = views.order_rows(cells, order)
     targets = [t for t in c.targets if t in set(cells["target"])]
     title = f"{row} × target — {rows_docs['doc_id'].nunique():,} documents"
-    st.plotly_chart(figures.matrix_figure(cells, rows, targets, title), key="matrix_chart",
-                    config={"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]})
+    st.plotly_chart(figures.matrix_figure(cells, rows, targets, title), key="matrix_chart", on_select=on_cell_click,
+                    selection_mode="points", config={"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]})
     st.caption(f"Colour = mean document score (favor − against) of the documents that mention the target: blue favor, "
                f"red against, near-white neutral. Grey hatched = **not mentioned** (no document names it — not neutral). "
                f"Dotted, dimmed cells rest on **few documents** (fewer than {opts['min_docs']}; change the rule in the "
                f"sidebar) — read them with care. ✎n = n human labels. Hover a cell for confidence, 95% interval and "
-               f"label counts.")
+               f"label counts; **click a cell** for its evidence below.")
     evidence_for_cell(rows_docs, token, row, rows, targets, c)
     with st.expander("Matrix table", expanded=False):
         wide = views.wide_matrix(cells, targets).rename(columns={"row": row})
         st.dataframe(wide, hide_index=True, width="stretch")
     return cells
+
+
+def clicked_cell(chart_key: str) -> list | None:
+    """Return ``[row, target, ...]`` of the cell clicked in a matrix chart, if any."""
+    state = st.session_state.get(chart_key)
+    points = (state or {}).get("selection", {}).get("points", []) if state else []
+    data = points[0].get("customdata") if points else None
+    return data if data and len(data) >= 2 else None
+
+
+def on_cell_click() -> None:
+    """Show the clicked matrix cell in the evidence pickers."""
+    cell = clicked_cell("matrix_chart")
+    if cell:
+        st.session_state["cell_row"], st.session_state["cell_target"] = str(cell[0]), str(cell[1])
+
+
+def on_document_click() -> None:
+    """Open the clicked document of the document matrix in the drill-down tab."""
+    cell = clicked_cell("doc_chart")
+    if cell:
+        doc_id = str(cell[0]).rsplit("[", 1)[-1].rstrip("]")
+        st.session_state["doc"], st.session_state["dd_target"], st.session_state["tab"] = doc_id, str(cell[1]), "Drill-down"
 
 
 def evidence_for_cell(docs: pd.DataFrame, token: str, row: str, rows: list[str], targets: list[str], c: Corpus) -> None:
@@ -341,9 +364,10 @@ def documents_tab(c: Corpus, docs: pd.DataFrame, filters: views.Filters) -> None
         rows = list(dict.fromkeys(cells.set_index("doc_id").loc[ids[:limit], "row"]))
         targets = [t for t in c.targets if t in set(cells["target"])]
         st.plotly_chart(figures.matrix_figure(cells, rows, targets, f"document × target — first {limit} of {n_docs:,}"),
-                        key="doc_chart", config={"displaylogo": False})
+                        key="doc_chart", on_select=on_document_click, selection_mode="points",
+                        config={"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]})
         st.caption("Each cell: the document's label, its score and the number of sentences naming the target; hover for "
-                   "confidence and the strongest evidence. Open a document in **Drill-down** for every sentence.")
+                   "confidence and the strongest evidence; **click a cell** to open the document in Drill-down.")
     table = shown.assign(strongest=[(views.strongest_evidence(r, 1) or [{"text": ""}])[0]["text"]
                                     for r in shown.to_dict("records")])
     cols = [c_ for c_ in ["doc_id", "source", "title", "date", "rating", "topic", "target", "label", "label_source", "score",

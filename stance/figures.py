@@ -50,7 +50,8 @@ def matrix_figure(cells: pd.DataFrame, rows: Sequence[str], targets: Sequence[st
     """Heatmap of ``cells`` (from :func:`stance.views.matrix_cells` or ``document_cells``), rows top-down.
 
     Layers: grey hatched not-mentioned cells, the signed-score heatmap, a dotted dimming
-    overlay on "few documents" cells, then the cell text (label, score, basis).
+    overlay on "few documents" cells, the cell text (label, score, basis), and invisible
+    square markers whose ``customdata`` is ``[row, target, hover]`` so a click selects a cell.
     """
     rows, targets = list(rows), list(targets)
     score = cell_grid(cells, rows, targets, "score")
@@ -79,9 +80,18 @@ def matrix_figure(cells: pd.DataFrame, rows: Sequence[str], targets: Sequence[st
                                      hoverinfo="skip", showlegend=False, name=name))
     ii, jj = np.meshgrid(y, x, indexing="ij")
     present = text != None  # noqa: E711
-    traces.append(go.Scatter(
-        x=jj[present], y=ii[present], mode="text", text=text[present], hoverinfo="skip", showlegend=False,
-        textfont={"size": 13, "color": [_text_color(s, st) for s, st in zip(score[present], state[present])]}))
+    colors = np.array([_text_color(s, st) for s, st in zip(score[present], state[present])], dtype=object)
+    for color in dict.fromkeys(colors):  # one trace per text colour, so a click (selection) never dims the text
+        on = colors == color
+        font = {"size": 13, "color": color}
+        traces.append(go.Scatter(x=jj[present][on], y=ii[present][on], mode="text", text=text[present][on], name="text",
+                                 hoverinfo="skip", showlegend=False, textfont=font, selected={"textfont": {"color": color}},
+                                 unselected={"textfont": {"color": color}}))
+    keys = np.array([[r, t] for r in rows for t in targets], dtype=object).reshape(len(rows), len(targets), 2)
+    traces.append(go.Scatter(  # invisible click targets: a click selects the cell (row, target)
+        x=jj[present], y=ii[present], mode="markers", name="cells", showlegend=False,
+        marker={"symbol": "square", "size": ROW_PX - 6, "opacity": 0},
+        customdata=np.column_stack([keys[present], hover[present]]), hovertemplate="%{customdata[2]}<extra></extra>"))
     layout = dict(
         title={"text": title, "x": 0, "xref": "paper", "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 10},
                "font": {"size": 15}} if title else None,

@@ -144,6 +144,30 @@ def full_screenshot(driver, path: Path, max_height: int = 5000) -> Path:
     return path
 
 
+def click_matrix_cell(driver, index: int, chart: int = 0) -> None:
+    """Click the ``index``-th cell (row-major) of the ``chart``-th matrix on the page, where a user would."""
+    from selenium.webdriver.common.actions.action_builder import ActionBuilder
+    from selenium.webdriver.common.by import By
+
+    plot = driver.find_elements(By.CSS_SELECTOR, ".js-plotly-plot")[chart]
+    points = plot.find_elements(By.CSS_SELECTOR, ".scatterlayer .trace:last-child .point")
+    x, y = driver.execute_script("const r = arguments[0].getBoundingClientRect();"
+                                 "return [r.x + r.width / 2, r.y + r.height / 2];", points[index])
+    actions = ActionBuilder(driver)
+    actions.pointer_action.move_to_location(int(x), int(y))
+    actions.pointer_action.click()
+    actions.perform()
+    time.sleep(1.0)
+
+
+def selectbox_values(driver) -> dict[str, str]:
+    """Return label → shown value of every selectbox on the page."""
+    from selenium.webdriver.common.by import By
+
+    return {box.get_attribute("aria-label"): box.get_attribute("value")
+            for box in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stSelectbox"] input[role="combobox"]')}
+
+
 #: (file name, query string, CSS of the element that must be there)
 VIEWS = {
     "matrix": ({"tab": "Matrix"}, ".js-plotly-plot"),

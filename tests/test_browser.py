@@ -48,6 +48,18 @@ def test_matrix_view_screenshot(served, shots):
     print(f"matrix rendered in {seconds:.1f}s; server RSS {browser.rss_mb(proc.pid):.0f} MB")
 
 
+def test_clicking_a_cell_shows_its_evidence(served, shots):
+    url, _, driver = served
+    browser.take(driver, url, "matrix_before_click", {"corpus": "seeds"}, ".js-plotly-plot", shots)
+    assert browser.selectbox_values(driver)["Target"] == "Iran"
+    browser.click_matrix_cell(driver, 3 * 3 + 2)  # 4th row, 3rd target (Israel)
+    browser.wait_rendered(driver, ".js-plotly-plot")
+    picked = browser.selectbox_values(driver)
+    assert picked["Target"] == "Israel" and picked["Source"] != "Afghan analysis site", picked
+    assert not browser.page_errors(driver)
+    browser.full_screenshot(driver, shots / "matrix_after_click.png")
+
+
 def test_side_by_side_screenshot(served, shots):
     url, _, driver = served
     params = {"corpus": "seeds", "tab": "Compare", "cmp_target": "Iran",

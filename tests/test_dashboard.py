@@ -83,6 +83,7 @@ def test_matrix_renders_for_the_seeds(app):
                                               "SEO explainer blog (link farm)", "SEO explainer blog (celebrity links)"])
     assert matrix_targets(at) == ["Iran", "United States", "Israel"]
     texts = [t for trace in chart(at)["data"] if trace.get("mode") == "text" for t in trace["text"]]
+    assert len(texts) == 15
     assert any("not mentioned" in t for t in texts) and any("sent." in t for t in texts)
     assert "5 of 5 documents shown" in header(at)
     assert "mention" in html_text(at)  # evidence of the first cell, one click away

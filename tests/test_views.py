@@ -314,8 +314,11 @@ def test_matrix_figure_layers(docs):
     assert heat.zmid == 0 and heat.zmin == -1 and heat.zmax == 1
     hatch = next(t for t in fig.data if t.name == "not mentioned" and t.type == "scatter")
     assert hatch.fillpattern.shape == "/"
-    text = fig.data[-1]
-    assert text.mode == "text" and len(text.text) == len(cells)
+    text = [t for t in fig.data if t.name == "text"]
+    assert all(t.mode == "text" for t in text) and sum(len(t.text) for t in text) == len(cells)
+    clicks = fig.data[-1]
+    assert clicks.name == "cells" and clicks.marker.opacity == 0 and len(clicks.customdata) == len(cells)
+    assert {tuple(c[:2]) for c in clicks.customdata} == set(zip(cells["row"], cells["target"]))
     assert list(fig.layout.yaxis.ticktext)[0].startswith(rows[0][:10])
 
 
