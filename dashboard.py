@@ -268,7 +268,7 @@ def sidebar_dates(c: Corpus) -> tuple[date | None, date | None]:
     if bounds is None:
         return None, None
     picked = st.sidebar.date_input("Date range", value=bounds, min_value=bounds[0], max_value=bounds[1], key="dates",
-                                   help="Undated documents are left out while a narrower range is set.")
+                                   bind="query-params", help="Undated documents are left out while a narrower range is set.")
     if not isinstance(picked, tuple | list) or len(picked) != 2:
         return None, None
     start, end = picked
@@ -313,6 +313,8 @@ def matrix_tab(c: Corpus, docs: pd.DataFrame, filters: views.Filters, opts: dict
     with st.expander("Matrix table", expanded=False):
         wide = views.wide_matrix(cells, targets).rename(columns={"row": row})
         st.dataframe(wide, hide_index=True, width="stretch")
+        numbers = cells.drop(columns=["text", "hover"]).rename(columns={"row": row})
+        download_row("matrix", lambda: {"matrix": numbers}, "matrix", len(numbers))
     return cells
 
 
@@ -362,8 +364,11 @@ def documents_tab(c: Corpus, docs: pd.DataFrame, filters: views.Filters) -> None
     cells = views.document_cells(docs[docs["doc_id"].isin(ids[:limit])])
     if not cells.empty:
         rows = list(dict.fromkeys(cells.set_index("doc_id").loc[ids[:limit], "row"]))
+        first = docs.drop_duplicates("doc_id").set_index("doc_id")
+        labels = [views.doc_axis_label({**first.loc[d].to_dict(), "doc_id": d}) for d in ids[:limit]]
         targets = [t for t in c.targets if t in set(cells["target"])]
-        st.plotly_chart(figures.matrix_figure(cells, rows, targets, f"document × target — first {limit} of {n_docs:,}"),
+        title = f"document × target — newest {limit} of {n_docs:,}"
+        st.plotly_chart(figures.matrix_figure(cells, rows, targets, title, labels),
                         key="doc_chart", on_select=on_document_click, selection_mode="points",
                         config={"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]})
         st.caption("Each cell: the document's label, its score and the number of sentences naming the target; hover for "
@@ -488,6 +493,7 @@ def drilldown_tab(c: Corpus, docs: pd.DataFrame) -> None:
     removed = views.document_removed(c.removed, doc_id)
     with st.expander(f"What cleaning removed ({len(removed)} lines)"):
         st.dataframe(removed, hide_index=True, width="stretch")
+        download_row("removed lines", lambda: {"removed": removed}, f"removed_{doc_id}", len(removed))
     override_form(c, doc_id, rows)
 
 

@@ -46,8 +46,11 @@ def _text_color(score: float, state: str) -> str:
     return "#fff" if abs(score) > 0.45 else "#111"
 
 
-def matrix_figure(cells: pd.DataFrame, rows: Sequence[str], targets: Sequence[str], title: str = "") -> go.Figure:
+def matrix_figure(cells: pd.DataFrame, rows: Sequence[str], targets: Sequence[str], title: str = "",
+                  labels: Sequence[str] | None = None) -> go.Figure:
     """Heatmap of ``cells`` (from :func:`stance.views.matrix_cells` or ``document_cells``), rows top-down.
+
+    ``labels`` are the row names shown (default: the row keys, shortened).
 
     Layers: grey hatched not-mentioned cells, the signed-score heatmap, a dotted dimming
     overlay on "few documents" cells, the cell text (label, score, basis), and invisible
@@ -100,7 +103,7 @@ def matrix_figure(cells: pd.DataFrame, rows: Sequence[str], targets: Sequence[st
         xaxis={"tickvals": x, "ticktext": [f"<b>{t}</b>" for t in targets], "side": "top",
                "tickfont": {"size": 14, "color": "#222"},
                "showgrid": False, "zeroline": False, "range": [-0.5, len(targets) - 0.5]},
-        yaxis={"tickvals": y, "ticktext": [_short(r) for r in rows], "autorange": "reversed", "showgrid": False,
+        yaxis={"tickvals": y, "ticktext": [_short(r) for r in (labels or rows)], "autorange": "reversed", "showgrid": False,
                "tickfont": {"size": 13, "color": "#222"},
                "zeroline": False, "range": [len(rows) - 0.5, -0.5]},
         hoverlabel={"align": "left"}, dragmode=False)

@@ -486,6 +486,13 @@ def doc_label(row: dict | pd.Series, width: int = 70) -> str:
     return f"{_short(title, width)} — {row.get('source', '')} [{row['doc_id']}]"
 
 
+def doc_axis_label(row: dict | pd.Series) -> str:
+    """Return a compact axis label for a document: short title · source · date."""
+    title = str(row.get("title") or "").strip() or str(row["doc_id"])
+    date_txt = f" · {row['date']}" if str(row.get("date") or "").strip() else ""
+    return f"{_short(title, 30)} · {_short(str(row.get('source', '')), 18)}{date_txt}"
+
+
 def _short(text: str, width: int) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"

@@ -176,6 +176,7 @@ VIEWS = {
     "drilldown": ({"tab": "Drill-down"}, ".doctext"),
     "time": ({"tab": "Time"}, None),
     "upload": ({"tab": "Add documents"}, '[data-testid="stFileUploader"]'),
+    "export": ({"tab": "Export"}, '[data-testid="stDownloadButton"]'),
 }
 
 
@@ -200,7 +201,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: {reason}")
         return 0
     out = Path(args.out)
+    t0 = time.monotonic()
     with streamlit_server() as (base, proc), browser() as driver:
+        print(f"server up in {time.monotonic() - t0:.1f}s")
+        for visit in ("first visit (cold: imports, reading tables)", "second visit (warm)"):
+            _, seconds, _ = take(driver, base, "matrix", {"corpus": args.corpus}, ".js-plotly-plot", out)
+            print(f"matrix, {visit}: {seconds:.1f}s to render")
         for name, (params, css) in VIEWS.items():
             params = {"corpus": args.corpus, **params}
             if name == "compare" and args.compare:

@@ -143,6 +143,19 @@ def test_corpus_switching(app):
     assert "Outlet" in " ".join(matrix_rows(at))
 
 
+def test_a_url_reopens_the_view(app):
+    at = run(app, corpus="synth", tab="Compare", targets=["Iran", "Israel"], group="rating", min_docs="3",
+             sources=["Outlet 00", "Outlet 01"], compare=["Outlet 00", "Outlet 01"], cmp_target="Israel",
+             dates=["2016-02-01", "2017-06-30"], q="nuclear")
+    assert at.selectbox(key="corpus").value == "synth" and at.session_state["tab"] == "Compare"
+    assert at.multiselect(key="targets").value == ["Iran", "Israel"]
+    assert at.multiselect(key="sources").value == ["Outlet 00", "Outlet 01"]
+    assert at.multiselect(key="compare").value == ["Outlet 00", "Outlet 01"]
+    assert at.selectbox(key="cmp_target").value == "Israel" and at.selectbox(key="group").value == "rating"
+    assert str(at.date_input(key="dates").value[0]) == "2016-02-01" and at.text_input(key="q").value == "nuclear"
+    assert at.number_input(key="min_docs").value == 3
+
+
 # ---------------------------------------------------------------- compare, time, documents
 
 

@@ -182,6 +182,13 @@ def test_order_rows(docs):
     assert set(views.order_rows(cells, "score")) == set(by_docs)
 
 
+def test_doc_axis_label():
+    row = {"doc_id": "d1", "title": "A very long title " * 4, "source": "Some Outlet", "date": "2020-01-02"}
+    label = views.doc_axis_label(row)
+    assert label.endswith("· Some Outlet · 2020-01-02") and "…" in label
+    assert views.doc_axis_label({"doc_id": "d1", "title": "", "source": "S", "date": ""}) == "d1 · S"
+
+
 def test_document_cells(docs):
     d = docs[docs["doc_id"].isin(["doc-00000", "xss-1"])]
     cells = views.document_cells(d)
