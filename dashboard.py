@@ -36,6 +36,7 @@ CUSTOM = "custom grouping"
 #: Widget keys that depend on the corpus; cleared when the corpus changes.
 CORPUS_KEYS = ("targets", "sources", "group", "groups_text", "dates", "compare", "compare_docs", "cmp_target", "cmp_dates", "doc",
                "q", "dd_target", "ov_target")
+UPLOAD_KEYS = ("files", "up_source", "paste_text", "paste_source", "paste_title", "paste_date")
 CSS = """<style>
 mark.mention{background:#ffe08a;padding:0 2px;border-radius:2px}
 .excerpt{font-size:0.95rem;line-height:1.45}
@@ -157,6 +158,12 @@ def seed_from_url(key: str, options: list[str], many: bool = False) -> None:
     valid = [v for v in st.query_params.get_all(key) if v in set(options)]
     if valid:
         st.session_state[key] = valid[:3] if many else valid[0]
+
+
+def keep_valid(key: str, options: list) -> None:
+    """Forget a widget's remembered value when filters removed it from the options."""
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
 
 
 def write_to_url(key: str, value: str | list[str] | None) -> None:
@@ -345,6 +352,8 @@ def evidence_for_cell(docs: pd.DataFrame, token: str, row: str, rows: list[str],
     """The evidence behind one matrix cell, one click away."""
     st.markdown("**Evidence for a cell**")
     a, b = st.columns(2)
+    keep_valid("cell_row", rows)
+    keep_valid("cell_target", targets)
     pick = a.selectbox(row.capitalize(), rows, key="cell_row")
     target = b.selectbox("Target", targets, key="cell_target")
     if pick is None or target is None:
@@ -457,6 +466,7 @@ def drilldown_tab(c: Corpus, docs: pd.DataFrame) -> None:
         st.info("No documents match the filters.")
         return
     labels = {r["doc_id"]: views.doc_label(r, 90) for r in first.to_dict("records")}
+    keep_valid("doc", list(labels))
     seed_from_url("doc", list(labels))
     doc_id = st.selectbox("Document", list(labels), format_func=lambda d: labels.get(d, d), key="doc")
     write_to_url("doc", doc_id)
@@ -477,6 +487,7 @@ def drilldown_tab(c: Corpus, docs: pd.DataFrame) -> None:
     clean, sentences = views.text_sentences(c.texts, doc_id)
     sent_table = views.document_sentences(c.sentences, doc_id)
     mentioned = [t for t in c.targets if t in set(sent_table["target"])] or c.targets
+    keep_valid("dd_target", mentioned)
     target = st.radio("Colour sentences by their score toward", mentioned, horizontal=True, key="dd_target")
     mine = sent_table[sent_table["target"] == target]
     scores = dict(zip(mine["sent_idx"].astype(int), mine["score"].astype(float)))
@@ -531,6 +542,9 @@ def upload_tab(c: Corpus) -> None:
     st.markdown("Add documents to this corpus for this session. They are scored with the same model and targets, then "
                 "appear in every view (and in exports). Files: `.txt`/`.md` (one document each) or `.csv`/`.jsonl` "
                 "with a `text` column (and optional `id, source, title, date`).")
+    if st.session_state.pop("upload_done", False):  # empty the form after a successful add (kept after an error)
+        for key in UPLOAD_KEYS:
+            st.session_state.pop(key, None)
     with st.form("upload", clear_on_submit=False, border=True):
         files = st.file_uploader("Files", type=list(UPLOAD_TYPES), accept_multiple_files=True, key="files")
         source = st.text_input("Source name for .txt/.md files (and table rows without one)", key="up_source")
@@ -594,6 +608,7 @@ def add_documents(c: Corpus, files: list, source: str, pasted: str, paste_source
     uploads[c.name] = merge_results(uploads[c.name], results) if c.name in uploads else results
     st.session_state["upload_token"] = st.session_state.get("upload_token", 0) + 1
     flash("success", f"Added {len(docs)} document(s): " + ", ".join(d.id for d in docs) + " — now in every view.")
+    st.session_state["upload_done"] = True
     st.rerun()
 
 

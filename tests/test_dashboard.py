@@ -262,6 +262,7 @@ def test_good_upload_adds_a_document_then_a_bad_one_loses_nothing(app):
     assert not at.error, [e.value for e in at.error]
     assert any("Added 1 document" in s.value for s in at.success)
     assert "6 of 6 documents shown" in header(at) and "1 added this session" in header(at)
+    assert not at.file_uploader(key="files").value and at.text_input(key="up_source").value == ""  # form emptied
     _submit_upload(at, ("fresh.txt", text, "text/plain"), source="Test desk")  # same id again
     assert any("already loaded" in e.value for e in at.error)
     _submit_upload(at, ("empty.md", b"  ", "text/markdown"))
