@@ -221,7 +221,7 @@ def show_flash() -> None:
 
 def show_html(body: str) -> None:
     """Render our own (already escaped) HTML."""
-    st.html(CSS + body)
+    st.html(body)
 
 
 # ------------------------------------------------------------------ sidebar
@@ -660,6 +660,7 @@ def header(c: Corpus, docs: pd.DataFrame) -> None:
 def main() -> None:
     """Draw the app."""
     st.set_page_config(page_title="Stance dashboard", page_icon="⚖️", layout="wide")
+    st.html(CSS)  # style-only: Streamlit adds it to the page without taking space
     names = views.available_corpora(results_dir())
     if not names:
         st.error(f"No results found under {results_dir()}: run `python -m stance label CORPUS --out results/NAME` first.")
