@@ -13,10 +13,18 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from stance.export import tables_to_bytes
-from stance.settings import REPO_DIR
+from stance.settings import REPO_DIR, SettingsError, load_settings
 from tests.dashboard_data import SCRIPT_DOC, write_corpus
 
 APP = str(REPO_DIR / "dashboard.py")
+
+
+def _model_missing() -> str | None:
+    try:
+        load_settings().resolved_model()
+    except SettingsError as exc:
+        return str(exc)
+    return None
 
 
 @pytest.fixture(scope="module")
@@ -255,6 +263,7 @@ def test_bad_upload_shows_an_error_and_keeps_everything(app):
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(_model_missing() is not None, reason=f"no NLI model to score uploads: {_model_missing()}")
 def test_good_upload_adds_a_document_then_a_bad_one_loses_nothing(app):
     at = run(app, tab="Add documents")
     text = b"Iran welcomed the new agreement with its neighbours.\n\nTehran said the talks were a success for Iran."
