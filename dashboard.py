@@ -322,6 +322,11 @@ def matrix_tab(c: Corpus, docs: pd.DataFrame, filters: views.Filters, opts: dict
         st.dataframe(wide, hide_index=True, width="stretch")
         numbers = cells.drop(columns=["text", "hover"]).rename(columns={"row": row})
         download_row("matrix", lambda: {"matrix": numbers}, "matrix", len(numbers))
+    with st.expander("All sources: documents, dates, rating"):
+        counts = views.source_counts(docs)
+        st.dataframe(counts, hide_index=True, width="stretch",
+                     column_config={"first": st.column_config.DateColumn(), "last": st.column_config.DateColumn()})
+        download_row("sources", lambda: {"sources": counts}, "sources", len(counts))
     return cells
 
 

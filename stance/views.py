@@ -100,7 +100,7 @@ def prepare_documents(documents: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def metadata_columns(documents: pd.DataFrame, max_values: int = 30) -> list[str]:
+def metadata_columns(documents: pd.DataFrame, max_values: int = 80) -> list[str]:
     """Return metadata columns fit for grouping rows (few distinct values), ``source`` first."""
     skip = {"doc_id", "title", "date", "url", "target", "label", "score", "confidence", "n_sentences", "n_attributed",
             "evidence_favor", "evidence_against", "day", "label_source", "label_model", "score_model",
