@@ -23,6 +23,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -117,21 +118,18 @@ def auto_shard_size(n_docs: int, max_workers: int) -> int:
     return max(1, min(DEFAULT_SHARD_SIZE, n_docs // (4 * max_workers)))
 
 
-def bench_size(corpus: Corpus, n: int, base: Settings, workers: list[int], shard_size: int | None) -> list[dict[str, Any]]:
-    """Run the local engine and each Ray worker count on the first ``n`` documents."""
+def bench_size(corpus: Corpus, n: int, base: Settings, workers: list[int], shard_size: int | None,
+               on_row: Callable[[dict[str, Any]], None]) -> None:
+    """Run the local engine and each Ray worker count on the first ``n`` documents; ``on_row`` gets each result."""
     docs = sample(corpus, n)
     size = shard_size or auto_shard_size(n, max(workers))
-    rows = []
     with tempfile.TemporaryDirectory(prefix="bench_ray_") as tmp:
         local_row, local = time_local(docs, fresh_settings(base, Path(tmp) / "cache-local"))
-        rows.append(add_rates(local_row, n, None))
-        print(fmt_row(rows[-1]), flush=True)
+        on_row(add_rates(local_row, n, None))
         for w in workers:
             row, res = time_ray(docs, fresh_settings(base, Path(tmp) / f"cache-ray{w}"), w, size, Path(tmp) / f"out{w}")
             row.update(compare(local, res))
-            rows.append(add_rates(row, n, local_row["seconds"]))
-            print(fmt_row(rows[-1]), flush=True)
-    return rows
+            on_row(add_rates(row, n, local_row["seconds"]))
 
 
 def fmt_row(r: dict[str, Any]) -> str:
@@ -161,11 +159,17 @@ def main(argv: list[str] | None = None) -> int:
     init_ray(num_cpus=os.cpu_count())
     startup = time.perf_counter() - t0
     print(f"ray start-up {startup:.1f}s on {os.cpu_count()} CPUs; model {base.resolved_model()}", flush=True)
-    rows = []
+    rows: list[dict[str, Any]] = []
+
+    def on_row(row: dict[str, Any]) -> None:
+        rows.append(row)
+        print(fmt_row(row), flush=True)
+        if args.json:  # after every row, so a long run that is cut short keeps what it measured
+            Path(args.json).write_text(json.dumps({"ray_startup_s": startup, "cpus": os.cpu_count(), "rows": rows},
+                                                  indent=1) + "\n")
+
     for n in sizes:
-        rows.extend(bench_size(corpus, min(n, len(corpus.documents)), base, args.workers, args.shard_size))
-    if args.json:
-        Path(args.json).write_text(json.dumps({"ray_startup_s": startup, "cpus": os.cpu_count(), "rows": rows}, indent=1) + "\n")
+        bench_size(corpus, min(n, len(corpus.documents)), base, args.workers, args.shard_size, on_row)
     return 0
 
 

@@ -179,14 +179,18 @@ def document_from_dict(data: dict[str, Any]) -> Document:
 
 
 def plan_shards(documents: Sequence[Document], shard_size: int, signature: dict[str, Any]) -> list[Shard]:
-    """Cut ``documents`` into shards of ``shard_size`` named by index and content hash."""
+    """Cut ``documents`` into shards of ``shard_size`` named by index and content hash.
+
+    The hash covers the signature and every field of each document except ``origin`` (where
+    it was read from), so a copied corpus file resumes but an edited text redoes its shard.
+    """
     if shard_size < 1:
         raise SettingsError(f"--shard-size must be at least 1, not {shard_size}")
     sig = json.dumps(signature, sort_keys=True)
     shards = []
     for index, start in enumerate(range(0, len(documents), shard_size)):
         docs = documents[start:start + shard_size]
-        digest = _digest(sig, *(json.dumps(document_to_dict(d), sort_keys=True) for d in docs))
+        digest = _digest(sig, *(json.dumps(document_to_dict(d) | {"origin": ""}, sort_keys=True) for d in docs))
         shards.append(Shard(index, f"shard-{index:06d}-{digest[:16]}", tuple(d.id for d in docs)))
     return shards
 
