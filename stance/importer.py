@@ -264,10 +264,9 @@ def _value(v: object) -> str:
     return str(v).strip()
 
 
-def build_articles(rows: list[tuple[int, dict]], mapping: dict[str, str], path: Path,
+def build_articles(rows: list[tuple[int, dict]], columns: list[str], mapping: dict[str, str], path: Path,
                    report: ImportReport) -> list[Article]:
     """Map rows to :class:`Article` objects; raise on empty or duplicate ids (all listed)."""
-    columns = list(dict.fromkeys(k for _, r in rows for k in r))
     unknown = [c for c in columns if c not in mapping.values()]
     if unknown:
         report.warnings.append(f"{path}: column(s) not imported: {', '.join(unknown)}")
@@ -588,7 +587,7 @@ def import_articles(path: str | Path, dest: str | Path, mapping: dict[str, str] 
     report.rows_read = len(rows) + len(report.skipped_lines)
     columns = list(dict.fromkeys(k for _, r in rows for k in r))
     report.mapping = resolve_mapping(columns, mapping or {}, path)
-    articles = build_articles(rows, report.mapping, path, report)
+    articles = build_articles(rows, columns, report.mapping, path, report)
     normalise_dates(articles, report)
     cleaned = flag_quality(articles, min_chars, boilerplate_share)
     flag_duplicates(articles, cleaned, near_duplicate, report)
