@@ -364,6 +364,7 @@ def run_bench(args: argparse.Namespace) -> dict:
         "torch": torch.__version__, "load_seconds": round(time.perf_counter() - t0, 2), "rss_after_load_mib": rss_mib(),
         "quick": bool(args.quick), "peak_rss_resettable": reset_peak_rss(),
         "loadavg_start": _loadavg(),  # a busy machine slows every path; see cpu_seconds
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),  # PASSIVE helps a lot on a shared CPU
     }
     timings: list[Timing] = []
     if naive_docs:
