@@ -24,7 +24,6 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stance.aggregate import label_from_score  # noqa: E402
 from stance.dochead import DocHead, document_features  # noqa: E402
 from stance.evaluate import load_document_gold  # noqa: E402
 from stance.metrics import evaluate_labels  # noqa: E402

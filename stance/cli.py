@@ -42,7 +42,8 @@ def add_settings_flags(p: argparse.ArgumentParser) -> None:
 
 def settings_from_args(args: argparse.Namespace):
     """Build :class:`~stance.settings.Settings` from parsed CLI flags."""
-    overrides = {k: getattr(args, k, None) for k in ("model", "device", "batch_size", "max_length", "threads", "context", "cache_dir")}
+    keys = ("model", "device", "batch_size", "max_length", "threads", "context", "cache_dir")
+    overrides = {k: getattr(args, k, None) for k in keys}
     if getattr(args, "no_cache", False):
         overrides["cache_dir"] = ""
     if getattr(args, "neutral_threshold", None) is not None:
@@ -104,7 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output folder for the tables")
     p.add_argument("--format", default="csv", help=f"comma-separated output formats: {', '.join(FORMATS)} (default csv)")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no matrix")
-    p.add_argument("--engine", choices=["local", "ray"], default="local", help="where scoring runs (ray needs requirements-ray.txt)")
+    p.add_argument("--engine", choices=["local", "ray"], default="local",
+                   help="where scoring runs (ray needs requirements-ray.txt)")
     add_settings_flags(p)
     add_ray_flags(p)
     p.set_defaults(func=cmd_label)

@@ -24,7 +24,8 @@ def _xlsx_safe(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object:
-            out[col] = out[col].map(lambda v: v[:XLSX_MAX_CELL] + "…[cut]" if isinstance(v, str) and len(v) > XLSX_MAX_CELL else v)
+            out[col] = out[col].map(
+                lambda v: v[:XLSX_MAX_CELL] + "…[cut]" if isinstance(v, str) and len(v) > XLSX_MAX_CELL else v)
     return out
 
 
@@ -101,8 +102,10 @@ def read_results(folder: str | Path) -> Results:
     folder = Path(folder)
     tables = {}
     for name in TABLES:
-        for fmt, reader in (("parquet", pd.read_parquet), ("csv", lambda p: pd.read_csv(p, keep_default_na=False, na_values=[""])),
-                            ("json", lambda p: pd.read_json(p, orient="records"))):
+        readers = (("parquet", pd.read_parquet),
+                   ("csv", lambda p: pd.read_csv(p, keep_default_na=False, na_values=[""])),
+                   ("json", lambda p: pd.read_json(p, orient="records")))
+        for fmt, reader in readers:
             path = folder / f"{name}.{fmt}"
             if path.is_file():
                 tables[name] = reader(path)

@@ -14,14 +14,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
-from transformers import AutoModelForSequenceClassification, AutoTokenizer
-from transformers.utils import logging as hf_logging
 
-# Weight-loading progress bars would drown the CLI's own progress bar.
-hf_logging.disable_progress_bar()
+if TYPE_CHECKING:
+    import torch
 
 
 class ModelError(ValueError):
@@ -59,6 +57,8 @@ def model_fingerprint(name_or_path: str) -> str:
 
 def pick_device(device: str = "auto") -> torch.device:
     """Return the torch device for ``device`` ("auto" means CUDA when available)."""
+    import torch
+
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
@@ -69,7 +69,7 @@ class NLIModel:
     """A loaded NLI cross-encoder; call :meth:`stance_probs` to score stances."""
 
     name: str
-    tokenizer: object
+    tokenizer: Any
     model: torch.nn.Module
     device: torch.device
     entailment_id: int
@@ -83,9 +83,13 @@ class NLIModel:
         Pairs are sorted by length before batching so each batch pads little; ``progress``
         (optional) is called with the number of pairs done after each batch.
         """
+        import torch
+
         n = len(premises)
         out = np.empty(n, dtype=np.float32)
-        order = sorted(range(n), key=lambda i: len(premises[i]) + len(hypotheses[i]))
+        # Sort by token count (not characters) so each batch pads to almost nothing.
+        lengths = self.token_lengths(premises, hypotheses)
+        order = sorted(range(n), key=lengths.__getitem__)
         with torch.inference_mode():
             for b in range(0, n, batch_size):
                 idx = order[b:b + batch_size]
@@ -99,6 +103,15 @@ class NLIModel:
                 if progress is not None:
                     progress(len(idx))
         return out
+
+    def token_lengths(self, premises: list[str], hypotheses: list[str], chunk: int = 4096) -> list[int]:
+        """Return each pair's token count after truncation to ``max_length`` (chunked to bound memory)."""
+        lengths: list[int] = []
+        for i in range(0, len(premises), chunk):
+            enc = self.tokenizer(premises[i:i + chunk], hypotheses[i:i + chunk],
+                                 truncation="only_first", max_length=self.max_length)
+            lengths.extend(len(ids) for ids in enc["input_ids"])
+        return lengths
 
     def stance_probs(self, premises: list[str], hypothesis_sets: list[list[str]],
                      batch_size: int = 32, progress=None) -> np.ndarray:
@@ -125,6 +138,11 @@ def load_nli_model(name_or_path: str, device: str = "auto", max_length: int = 16
     Raises :class:`ModelError` with a clear message when the folder does not exist, holds
     no config, the config has no entailment label, or the hub cannot be reached.
     """
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # weight-loading bars would drown the CLI's own bar
     if threads:
         torch.set_num_threads(threads)
     path = Path(name_or_path)

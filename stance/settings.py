@@ -19,6 +19,8 @@ REPO_DIR = PACKAGE_DIR.parent
 DEFAULTS_FILE = PACKAGE_DIR / "settings.toml"
 #: The project's own trained model (committed) and the shared baseline used as a fallback.
 OWN_MODEL_DIR = REPO_DIR / "models" / "stance-minilm-news"
+#: Small hub NLI model used by model = "auto" when no local model exists (needs internet).
+HUB_FALLBACK_MODEL = "MoritzLaurer/xtremedistil-l6-h256-zeroshot-v1.1-all-33"
 #: Calibrated document heads, one JSON per model fingerprint (see stance.dochead).
 HEADS_DIR = REPO_DIR / "models" / "doc_heads"
 BASELINE_MODEL_DIR = REPO_DIR.parent / "shared" / "models" / "stance-nli-minilm-v1"
@@ -34,12 +36,12 @@ class SettingsError(ValueError):
 class AggregateSettings:
     """Knobs of sentence → document → source aggregation (see ``stance.aggregate``)."""
 
-    neutral_threshold: float = 0.15
-    quote_weight: float = 0.5
-    headline_weight: float = 2.0
+    neutral_threshold: float = 0.25
+    quote_weight: float = 1.0
+    headline_weight: float = 1.0
     min_confidence: float = 0.0
     top_evidence: int = 3
-    method: str = "auto"  # "auto": the calibrated head when one fits the model, else "mean"; "head"; "mean"
+    method: str = "mean"  # "mean"; "head" (calibrated head, must exist); "auto" (head when one fits the model)
 
 
 @dataclass(frozen=True)
@@ -58,16 +60,15 @@ class Settings:
     aggregate: AggregateSettings = field(default_factory=AggregateSettings)
 
     def resolved_model(self) -> str:
-        """Return the model to load: the setting, or for ``auto`` the own model or baseline."""
+        """Return the model to load: the setting, or for ``auto`` the own model, the shared
+        baseline, or (neither present, e.g. a hosted copy) a small hub model."""
         if self.model != "auto":
             return self.model
         for candidate in (OWN_MODEL_DIR, BASELINE_MODEL_DIR):
             if (candidate / "config.json").is_file():
                 return str(candidate)
-        raise SettingsError(
-            f"model = 'auto' but neither {OWN_MODEL_DIR} nor {BASELINE_MODEL_DIR} holds a model; "
-            "pass --model with a local folder or a hub id"
-        )
+        # Neither local model: a hosted copy (online) can still score uploads with a small hub model.
+        return HUB_FALLBACK_MODEL
 
     def with_targets(self, names: list[str] | None) -> Settings:
         """Return a copy restricted to (or extended by) the named targets.

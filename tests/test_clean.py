@@ -12,7 +12,8 @@ from tests.conftest import SEEDS_DIR
 JUNK = [
     "- Iran Soccer",
     "- Discover The Uncensored Truth Becca Leaks Exposed",
-    "- YOU MAY ALSO LIKE TO WATCH THIS TRENDING STORY ON YOUTUBE. Waverly Hills Hospital's Horror Story: The Most Haunted Room 502",
+    "- YOU MAY ALSO LIKE TO WATCH THIS TRENDING STORY ON YOUTUBE. Waverly Hills Hospital's Horror Story: "
+    "The Most Haunted Room 502",
     "Read also:",
     "Related Articles",
     "Leave a Reply",
