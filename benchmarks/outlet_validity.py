@@ -1,0 +1,49 @@
+"""Outlet validity check: mean document stance per target for left / center / right outlets.
+
+A check, never a tuning target: it reads the committed AllSides tables and prints, per
+AllSides outlet rating and target, the mean document score with a 95% bootstrap interval
+over documents and the document count, then the outlets (with at least --min-docs documents
+naming the target) whose mean differs most from their rating group's.
+
+    python benchmarks/outlet_validity.py [--results results/allsides] [--min-docs 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from stance.aggregate import aggregate_groups  # noqa: E402
+from stance.export import read_results  # noqa: E402
+from stance.settings import load_settings  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--results", default="results/allsides")
+    ap.add_argument("--min-docs", type=int, default=10)
+    args = ap.parse_args(argv)
+    docs = read_results(args.results).documents
+    agg = load_settings().aggregate
+    groups = aggregate_groups(docs, "rating", agg)
+    groups["cell"] = [f"{r.score:+.3f} [{r.ci_low:+.3f}, {r.ci_high:+.3f}] n={r.n_documents}" for r in groups.itertuples()]
+    print("Mean document score (P(favor) - P(against) averaged over sentences), 95% bootstrap CI, documents:")
+    print(groups.pivot(index="rating", columns="target", values="cell").to_string())
+    outlets = aggregate_groups(docs, ["rating", "source"], agg)
+    outlets = outlets[outlets["n_documents"] >= args.min_docs].copy()
+    group_mean = groups.set_index(["rating", "target"])["score"]
+    outlets["diff"] = [r.score - group_mean[(r.rating, r.target)] for r in outlets.itertuples()]
+    print(f"\nOutlets (>= {args.min_docs} documents naming the target) furthest from their rating group's mean:")
+    for target, g in outlets.groupby("target"):
+        top = g.reindex(g["diff"].abs().sort_values(ascending=False).index).head(3)
+        for r in top.itertuples():
+            print(f"  {target:14s} {r.source:40s} {r.rating:6s} {r.score:+.3f} vs group {r.score - r.diff:+.3f} "
+                  f"(diff {r.diff:+.3f}, n={r.n_documents}, CI [{r.ci_low:+.3f}, {r.ci_high:+.3f}])")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

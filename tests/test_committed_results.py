@@ -1,0 +1,48 @@
+"""The committed AllSides tables are in step with the shipped corpus, model and settings."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from stance.export import read_results
+from stance.nli import model_fingerprint
+from stance.settings import REPO_DIR, load_settings
+
+RESULTS = REPO_DIR / "results" / "allsides"
+CORPUS = REPO_DIR / "corpus" / "allsides" / "documents.jsonl.gz"
+
+
+@pytest.fixture(scope="module")
+def committed():
+    if not (RESULTS / "run.json").is_file():
+        pytest.skip("results/allsides not generated")
+    return read_results(RESULTS)
+
+
+def test_same_model_templates_and_aggregation(committed):
+    settings = load_settings(environ={})
+    run = committed.run
+    assert run["model_fingerprint"] == model_fingerprint(settings.resolved_model()), \
+        "model changed: re-run benchmarks/label_allsides.sh"
+    assert run["templates"] == settings.templates
+    assert run["aggregate"] == settings.aggregate.__dict__
+    assert run["targets"] == list(settings.targets)
+
+
+def test_every_corpus_document_has_a_row_per_target(committed):
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as fh:
+        ids = {json.loads(line)["id"] for line in fh if line.strip()}
+    docs = committed.documents
+    assert set(docs["doc_id"]) == ids
+    assert len(docs) == len(ids) * len(load_settings(environ={}).targets)
+    assert committed.run["documents"] == len(ids)
+
+
+def test_source_table_matches_document_table(committed):
+    src = committed.sources
+    n = committed.documents.groupby(["source", "target"]).size()
+    assert (src.set_index(["source", "target"])["n_documents_total"] == n.reindex(
+        src.set_index(["source", "target"]).index)).all()
