@@ -37,7 +37,8 @@ def write_table(df: pd.DataFrame, path: Path, fmt: str) -> Path:
     elif fmt == "json":
         df.to_json(path, orient="records", force_ascii=False, indent=1)
     elif fmt == "parquet":
-        df.to_parquet(path, index=False)
+        # zstd at a high level halves committed tables (texts, sentences) at no reading cost
+        df.to_parquet(path, index=False, compression="zstd", compression_level=19)
     elif fmt == "xlsx":
         with pd.ExcelWriter(path, engine="openpyxl") as xw:
             _xlsx_safe(df).to_excel(xw, sheet_name=path.stem[:31], index=False)
