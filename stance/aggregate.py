@@ -24,8 +24,7 @@ Evidence sentences are the same either way.
 Document → source. A source's score for a target is the mean of its documents' scores
 over the documents that mention the target (each document counts once, whatever its
 length); the 95% interval is a percentile bootstrap over those documents, and the
-confidence is the share of bootstrap means whose label equals the source's label (for a
-source with one document, that document's confidence).
+confidence is the share of bootstrap means whose label equals the source's label.
 """
 
 from __future__ import annotations
@@ -185,8 +184,6 @@ def aggregate_groups(documents: pd.DataFrame, by: str | list[str], settings: Agg
             rng = np.random.default_rng(SEED)
             boot = scores[rng.integers(0, len(scores), size=(N_BOOT, len(scores)))].mean(axis=1)
             conf = float((label_from_score(boot, thr) == label).mean())
-            if len(mentioned) == 1:  # resampling one document says nothing: use its own confidence
-                conf = float(mentioned["confidence"].iloc[0])
             row.update(label=label, score=score, confidence=conf, ci_low=lo, ci_high=hi)
         rows.append(row)
     out = pd.DataFrame(rows)
