@@ -120,6 +120,8 @@ class TrainConfig:
     threads: int = 2
     device: str = "auto"
     data_root: Path | None = None
+    #: save the weights to ``out`` every this many minutes while training (0 = only at the end)
+    checkpoint_minutes: float = 5.0
     #: examples per val split for the held-out check at the end (0 = skip)
     eval_per_set: int = 300
     log_every: int = 25
@@ -474,10 +476,10 @@ def _lr_factor(step: int, total: int, warmup: int, elapsed: float, budget: float
 def save_fp16(model: torch.nn.Module, tokenizer: Any, out: Path) -> None:
     """Save ``model`` as fp16 safetensors (config dtype float32, so CPU loads upcast) + tokenizer."""
     out.mkdir(parents=True, exist_ok=True)
-    model_cpu = model.to("cpu")
-    model_cpu.half()
-    model_cpu.save_pretrained(out, safe_serialization=True)
-    model_cpu.float()
+    # an fp16 copy of the weights: the model itself keeps training in fp32 (checkpoints mid-run)
+    state = {k: (v.detach().to("cpu", torch.float16) if v.is_floating_point() else v.detach().to("cpu")).contiguous()
+             for k, v in model.state_dict().items()}
+    model.save_pretrained(out, state_dict=state, safe_serialization=True)
     tokenizer.save_pretrained(out)
     cfg_path = out / "config.json"
     cfg = json.loads(cfg_path.read_text())
@@ -565,6 +567,7 @@ def train_model(config: TrainConfig, stance_df: pd.DataFrame | None = None, nli_
     model.train()
     losses: list[dict[str, float]] = []
     t_train = time.time()
+    last_ckpt = t_train
     seen_pairs = 0
     run_loss, run_n = 0.0, 0
     stopped = "completed"
@@ -587,6 +590,10 @@ def train_model(config: TrainConfig, stance_df: pd.DataFrame | None = None, nli_
         seen_pairs += len(batch["labels"])
         run_loss += float(loss.detach())
         run_n += 1
+        if config.checkpoint_minutes and time.time() - last_ckpt > 60 * config.checkpoint_minutes:
+            save_fp16(model, tokenizer, Path(config.out))
+            last_ckpt = time.time()
+            log.info("checkpoint saved to %s after %d steps", config.out, step + 1)
         if (step + 1) % config.log_every == 0 or step + 1 == total:
             el = time.time() - t_train
             rate = seen_pairs / max(el, 1e-9)

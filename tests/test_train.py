@@ -57,7 +57,8 @@ def test_tiny_training_run(tiny_base, tmp_path) -> None:
     nli_df = pd.DataFrame(NLI_ROWS, columns=["premise", "hypothesis", "label"]).assign(dataset="snli")
     cfg = train.TrainConfig(out=tmp_path / "model", base_model=str(tiny_base), epochs=40, lr=5e-3, batch_size=24,
                             max_length=48, threads=1, device="cpu", log_every=1, eval_per_set=0,
-                            freeze_embeddings=False, nli_first=0.0, warmup_ratio=0.05)
+                            freeze_embeddings=False, nli_first=0.0, warmup_ratio=0.05,
+                            checkpoint_minutes=0.002)  # checkpoints mid-run must not disturb training
     out = train.train_model(cfg, stance_df=stance_df, nli_df=nli_df, val={"tiny": stance_df})
     log = json.loads((out / "training_log.json").read_text())
     curve = [p["loss"] for p in log["loss_curve"]]
