@@ -27,21 +27,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from stance.corpus import Corpus, load_corpus  # noqa: E402
 from stance.pipeline import Results, Scorer, label_corpus  # noqa: E402
-from stance.ray_engine import DEFAULT_SHARD_SIZE, init_ray, label_with_ray  # noqa: E402
+from stance.ray_engine import DEFAULT_SHARD_SIZE, compare_results, init_ray, label_with_ray  # noqa: E402
 from stance.settings import Settings, load_settings  # noqa: E402
 
 ALLSIDES = REPO.parent / "shared" / "corpora" / "allsides_iran_israel" / "articles.jsonl.gz"
-TABLES = ("sentences", "documents", "sources", "texts", "removed")
-SCORE_COLUMNS = {"sentences": ["p_favor", "p_against", "p_neutral", "score"], "documents": ["score", "confidence"],
-                 "sources": ["score"]}
 
 
 def sample(corpus: Corpus, n: int) -> Corpus:
@@ -83,25 +77,6 @@ def time_ray(corpus: Corpus, settings: Settings, workers: int, shard_size: int, 
             "load_avg": [round(load0, 1), round(os.getloadavg()[0], 1)]}, results
 
 
-def compare(local: Results, other: Results) -> dict[str, Any]:
-    """Compare two runs' tables: labels equal, largest score difference, frames equal within 1e-5."""
-    out: dict[str, Any] = {
-        "document_labels_equal": list(local.documents["label"]) == list(other.documents["label"]),
-        "source_labels_equal": list(local.sources["label"]) == list(other.sources["label"]),
-    }
-    diffs = [float(np.max(np.abs(getattr(local, t)[c].to_numpy(float) - getattr(other, t)[c].to_numpy(float)), initial=0))
-             for t, cols in SCORE_COLUMNS.items() for c in cols]
-    out["max_score_diff"] = max(diffs)
-    try:
-        for t in TABLES:
-            pd.testing.assert_frame_equal(getattr(local, t), getattr(other, t), check_exact=False, atol=1e-5, rtol=0)
-        out["tables_equal"] = True
-    except AssertionError as exc:
-        out["tables_equal"] = False
-        out["first_difference"] = str(exc)[:500]
-    return out
-
-
 def add_rates(row: dict[str, Any], n_docs: int, local_seconds: float | None) -> dict[str, Any]:
     """Add documents/s, pairs/s, pairs per CPU-second and overhead over the local engine."""
     row["documents"] = n_docs
@@ -128,7 +103,7 @@ def bench_size(corpus: Corpus, n: int, base: Settings, workers: list[int], shard
         on_row(add_rates(local_row, n, None))
         for w in workers:
             row, res = time_ray(docs, fresh_settings(base, Path(tmp) / f"cache-ray{w}"), w, size, Path(tmp) / f"out{w}")
-            row.update(compare(local, res))
+            row.update(compare_results(local, res))
             on_row(add_rates(row, n, local_row["seconds"]))
 
 
@@ -137,7 +112,8 @@ def fmt_row(r: dict[str, Any]) -> str:
     name = "local" if r["engine"] == "local" else f"ray x{r['workers']}"
     extra = "" if r["engine"] == "local" else (
         f"  overhead {r['overhead_s']:+.1f}s  equal={r['tables_equal']} labels={r['document_labels_equal']}/"
-        f"{r['source_labels_equal']} max|d|={r['max_score_diff']:.1e}")
+        f"{r['source_labels_equal']} max|d|={r['max_score_diff']:.1e} evidence rows differing "
+        f"{r['evidence_rows_differing']} ({r['evidence_rows_rounding_only']} by rounding only)")
     cpu = f"{r['pairs_per_cpu_s']:.1f}" if r["pairs_per_cpu_s"] else "-"
     return (f"{r['documents']:>6} docs {name:<8} {r['seconds']:8.1f}s  {r['docs_per_s']:6.2f} docs/s  "
             f"{r['pairs_per_s']:6.1f} pairs/s  {cpu:>6} pairs/CPU-s  {r['pairs']} pairs  load {r['load_avg']}{extra}")

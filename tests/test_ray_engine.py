@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from stance.cache import ScoreCache
@@ -43,16 +42,17 @@ ALLSIDES = SHARED_DIR / "corpora" / "allsides_iran_israel" / "articles.jsonl.gz"
 #: Eight short AllSides articles (45 target sentences): real text, quick to score.
 SAMPLE_IDS = ("QPGYnKXTMb1KH2rO", "8lrABTR9jxCB7J2N", "wGYOFLZYyMz4tm04", "LfrBpSDl9VL0OK0P",
               "zgqNHL4TjYSS3ZrE", "ZyMbq0g01NJk9Ung", "M74InX1q4L1wCmKb", "E1RTX0JXvJily8sN")
-TABLES = ("sentences", "documents", "sources", "texts", "removed")
 needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
                                reason=f"ray is not installed ({INSTALL_HINT})")
 
 
 def assert_same_results(a: Results, b: Results) -> None:
-    """Every table equal: same rows, labels and text; scores within 1e-5."""
-    for name in TABLES:
-        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=False, atol=1e-5, rtol=0,
-                                      obj=name)
+    """Every table equal: same rows, labels and text; scores within 1e-5 (evidence up to its rounding)."""
+    from stance.ray_engine import compare_results
+
+    check = compare_results(a, b)
+    assert check["tables_equal"], check.get("first_difference") or check["evidence_differences"]
+    assert check["document_labels_equal"] and check["source_labels_equal"]
 
 
 def _settings(model: str | None, cache: Path):
@@ -116,6 +116,30 @@ def test_shard_dir_drops_stale_and_half_written_files(tmp_path):
     shard_dir = start_shard_dir(out, shards, {"x": 1}, 2)
     assert keep.read_bytes() == b"kept" and not stale.exists() and not half.exists()
     assert len(json.loads((shard_dir / "manifest.json").read_text())["shards"]) == 2
+
+
+def test_compare_results_allows_evidence_rounding_and_nothing_else(tiny_settings):
+    import copy
+
+    from stance.ray_engine import compare_results
+
+    docs = Corpus([Document("a", "A", "Iran praised Israel. Iran attacked the U.S. embassy."),
+                   Document("b", "B", "Israel said Iran lied.")], name="t")
+    base = label_corpus(docs, tiny_settings)
+    assert compare_results(base, copy.deepcopy(base))["tables_equal"]
+    row = int(base.documents["evidence_favor"].str.len().idxmax())
+    evidence = json.loads(base.documents.at[row, "evidence_favor"])
+    assert evidence, "the tiny model should leave some favor evidence"
+    rounded, moved = copy.deepcopy(base), copy.deepcopy(base)
+    rounded.documents.at[row, "evidence_favor"] = json.dumps([{**evidence[0], "score": evidence[0]["score"] + 1e-4},
+                                                              *evidence[1:]])
+    moved.documents.at[row, "evidence_favor"] = json.dumps([{**evidence[0], "sent_idx": 99}, *evidence[1:]])
+    assert compare_results(base, rounded)["tables_equal"]
+    assert compare_results(base, rounded)["evidence_rows_rounding_only"] == 1
+    assert not compare_results(base, moved)["tables_equal"]
+    shifted = copy.deepcopy(base)
+    shifted.sentences["p_favor"] += 1e-3
+    assert not compare_results(base, shifted)["tables_equal"]
 
 
 def _hammer_cache(path: str, seed: int, n_keys: int) -> None:
