@@ -259,7 +259,8 @@ def sidebar_filters(c: Corpus) -> tuple[views.Filters, dict]:
                              help="Sorted by number of documents. Picking sources overrides 'most prolific'.")
     date_from, date_to = sidebar_dates(c)
     min_conf = sb.slider("Min document confidence", 0.0, 1.0, 0.0, 0.05, key="min_conf", bind="query-params",
-                         help="Leave out document labels whose bootstrap agreement is below this.")
+                         help="Leave out document labels whose confidence is below this. Confidence here: "
+                         + c.run.get("document_confidence", "bootstrap agreement over the document's sentences") + ".")
     opts["min_docs"] = int(sb.number_input("'Few documents' below", 1, 100, views.MIN_DOCS_DEFAULT, key="min_docs",
                                            bind="query-params", help="Cells resting on fewer documents are hatched."))
     query = sb.text_input("Search titles and text", key="q", bind="query-params",

@@ -24,9 +24,10 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from stance.calibration import apply_calibration, fit_calibrator  # noqa: E402
 from stance.dochead import DocHead, document_features  # noqa: E402
-from stance.evaluate import load_document_gold  # noqa: E402
-from stance.metrics import evaluate_labels  # noqa: E402
+from stance.evaluate import evaluate_documents, load_document_gold  # noqa: E402
+from stance.metrics import evaluate_labels, reliability  # noqa: E402
 from stance.pipeline import label_corpus  # noqa: E402
 from stance.settings import DOC_LABELS, load_settings  # noqa: E402
 
@@ -179,6 +180,39 @@ def cross_validate(method: Method, cells: pd.DataFrame, k: int, repeats: int) ->
             "fold_macro_f1_min": min(fold_f1), "fold_macro_f1_max": max(fold_f1)}
 
 
+def calibration_cells(settings) -> pd.DataFrame:
+    """Dev gold cells with the shipped labels and the raw confidence (bootstrap agreement)."""
+    _, cells, _ = evaluate_documents("allsides-dev", settings)
+    raw = cells["agreement"] if "agreement" in cells else cells["confidence_sys"]
+    return pd.DataFrame({"doc_id": cells["doc_id"], "target": cells["target"], "label": cells["label"],
+                         "score": cells["score"], "n_sentences": cells["n_sentences"].fillna(0),
+                         "confidence": raw.fillna(1.0).astype(float), "correct": cells["correct"]})
+
+
+def reliability_report(cells: pd.DataFrame, threshold: float, k: int, repeats: int) -> dict:
+    """Raw vs cross-validated calibrated reliability of the document confidence on the dev gold."""
+    raw_table, raw_ece = reliability(cells["confidence"].tolist(), cells["correct"].tolist())
+    docs = np.array(sorted(cells["doc_id"].unique()))
+    pooled_conf: list[float] = []
+    pooled_right: list[bool] = []
+    eces = []
+    for rep in range(repeats):
+        perm = np.random.default_rng(rep).permutation(docs)
+        conf = cells["confidence"].copy()
+        for f in np.array_split(perm, k):
+            test = cells["doc_id"].isin(f)
+            train = cells[~test]
+            cal = fit_calibrator(train, train["correct"].tolist(), threshold)
+            conf[test] = apply_calibration(cells[test], cal, threshold)["confidence"]
+        eces.append(reliability(conf.tolist(), cells["correct"].tolist())[1])
+        pooled_conf += conf.tolist()
+        pooled_right += cells["correct"].tolist()
+    cal_table, _ = reliability(pooled_conf, pooled_right)
+    cal_table["n"] = cal_table["n"] / repeats
+    return {"raw": raw_table, "raw_ece": raw_ece, "calibrated": cal_table,
+            "calibrated_ece": float(np.mean(eces)), "calibrated_ece_sd": float(np.std(eces))}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", help="NLI model (default: the configured offline default)")
@@ -187,8 +221,31 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--save", help="fit the head on all dev cells and write it to this JSON path")
     ap.add_argument("--json", help="write the table as JSON here")
+    ap.add_argument("--reliability", action="store_true",
+                    help="only the reliability of the shipped labels' confidence: raw vs cross-validated calibration")
+    ap.add_argument("--save-calibration", metavar="PATH",
+                    help="with --reliability: fit the confidence calibrator on all dev cells and write it here")
     args = ap.parse_args(argv)
     settings = load_settings(overrides={"model": args.model, "context": args.context})
+    if args.reliability:
+        thr = settings.aggregate.neutral_threshold
+        cal_cells = calibration_cells(settings)
+        rep = reliability_report(cal_cells, thr, args.folds, args.repeats)
+        print(f"model {settings.resolved_model()}, shipped labels (threshold {thr}), {len(cal_cells)} dev cells")
+        print(f"raw confidence (bootstrap agreement): ECE {rep['raw_ece']:.3f}")
+        print(rep["raw"].round(3).to_string(index=False))
+        print(f"calibrated, {args.folds}-fold CV x {args.repeats} (out-of-fold): "
+              f"ECE {rep['calibrated_ece']:.3f} ± {rep['calibrated_ece_sd']:.3f} (n per bin averaged over repeats)")
+        print(rep["calibrated"].round(3).to_string(index=False))
+        if args.save_calibration:
+            cal = fit_calibrator(cal_cells, cal_cells["correct"].tolist(), thr)
+            from stance.nli import model_fingerprint
+            cal.info = {"model_fingerprint": model_fingerprint(settings.resolved_model()), "neutral_threshold": thr,
+                        "trained_on": "allsides_dev_gold (39 articles x 3 targets), cells that name the target",
+                        "cv_ece": rep["calibrated_ece"], "raw_ece": rep["raw_ece"]}
+            cal.save(args.save_calibration)
+            print(f"wrote {args.save_calibration}")
+        return 0
     cells, sent = dev_tables(settings)
     agg = settings.aggregate
     methods = [

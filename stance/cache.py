@@ -1,4 +1,5 @@
-"""On-disk cache of stance scores, keyed by model, hypotheses and premise text.
+"""On-disk cache of stance scores (keyed by model, hypotheses and premise text) and of
+sentence splits (keyed by splitter version, language and text).
 
 SQLite in WAL mode: readers never block, concurrent writers (several processes or Ray
 actors) serialise on SQLite's lock instead of corrupting the file, and ``INSERT OR
@@ -36,6 +37,7 @@ class ScoreCache:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("CREATE TABLE IF NOT EXISTS scores (key TEXT PRIMARY KEY, probs BLOB NOT NULL)")
+        self._conn.execute("CREATE TABLE IF NOT EXISTS splits (key TEXT PRIMARY KEY, spans TEXT NOT NULL)")
         self._conn.commit()
 
     def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
@@ -53,6 +55,20 @@ class ScoreCache:
         rows = [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()]
         with self._conn:
             self._conn.executemany("INSERT OR IGNORE INTO scores (key, probs) VALUES (?, ?)", rows)
+
+    def get_splits(self, keys: list[str]) -> dict[str, str]:
+        """Return the stored sentence spans (JSON text) for those ``keys`` that are present."""
+        out: dict[str, str] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            q = f"SELECT key, spans FROM splits WHERE key IN ({','.join('?' * len(chunk))})"
+            out.update(self._conn.execute(q, chunk).fetchall())
+        return out
+
+    def put_splits(self, items: dict[str, str]) -> None:
+        """Store sentence spans (JSON text) per key (existing keys are left as they are)."""
+        with self._conn:
+            self._conn.executemany("INSERT OR IGNORE INTO splits (key, spans) VALUES (?, ?)", list(items.items()))
 
     def __len__(self) -> int:
         return int(self._conn.execute("SELECT COUNT(*) FROM scores").fetchone()[0])

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .corpus import Corpus, load_corpus
-from .metrics import Report, evaluate_labels
+from .metrics import Report, evaluate_labels, reliability
 from .pipeline import Results, Scorer, label_corpus
 from .settings import DOC_LABELS, REPO_DIR, STANCES, Settings
 
@@ -175,6 +175,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"document level: {args.dataset} ({cells['doc_id'].nunique()} documents, {len(cells)} cells), "
               f"model {scorer.model_name}")
         print(report.summary())
+        conf_col = "confidence_sys" if "confidence_sys" in cells else "confidence"
+        table_rel, ece = reliability(cells[conf_col].fillna(1.0).astype(float).tolist(), cells["correct"].tolist())
+        print(f"\nreliability of the document confidence (expected calibration error {ece:.3f}):")
+        print(table_rel.round(3).to_string(index=False))
         print("\nwrong cells:")
         print(format_wrong_cells(cells, args.show_wrong))
         table = cells

@@ -81,3 +81,29 @@ def evaluate_labels(gold: list[str], pred: list[str], labels: list[str],
     macro = sum(f1.values()) / len(labels) if labels else 0.0
     f_avg = sum(f1.get(lab, 0.0) for lab in f_avg_labels) / len(f_avg_labels)
     return Report(list(labels), n, acc, f1, precision, recall, macro, f_avg, conf)
+
+
+def reliability(confidence: list[float], correct: list[bool],
+                edges: tuple[float, ...] = (0.0, 0.5, 0.7, 0.9, 1.0)) -> tuple[pd.DataFrame, float]:
+    """Bin predictions by stated confidence and compare it with how often they were right.
+
+    Takes each prediction's confidence in [0, 1] and whether it was right, and the bin
+    edges (the last bin includes 1.0); returns (table with ``bin, n, mean_confidence,
+    accuracy, gap`` per non-empty bin, expected calibration error = the n-weighted mean
+    of |accuracy − mean confidence|). A calibrated confidence has gaps near zero.
+    """
+    if len(confidence) != len(correct):
+        raise ValueError(f"{len(confidence)} confidences but {len(correct)} outcomes")
+    rows = []
+    total, ece = len(confidence), 0.0
+    for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
+        last = i == len(edges) - 2
+        idx = [k for k, c in enumerate(confidence) if lo <= c < hi or (last and c == hi)]
+        if not idx:
+            continue
+        mean_c = sum(confidence[k] for k in idx) / len(idx)
+        acc = sum(1 for k in idx if correct[k]) / len(idx)
+        rows.append({"bin": f"[{lo:.2f}, {hi:.2f}{']' if last else ')'}", "n": len(idx),
+                     "mean_confidence": mean_c, "accuracy": acc, "gap": acc - mean_c})
+        ece += len(idx) / total * abs(acc - mean_c)
+    return pd.DataFrame(rows, columns=["bin", "n", "mean_confidence", "accuracy", "gap"]), ece

@@ -15,7 +15,7 @@ from .aggregate import aggregate_documents, aggregate_groups, sentence_weights
 from .cache import ScoreCache, score_key
 from .corpus import Corpus
 from .nli import NLIModel, load_nli_model, model_fingerprint
-from .prepare import PreparedDocument, Unit, prepare_document
+from .prepare import PreparedDocument, Unit, prepare_documents
 from .settings import HEADS_DIR, REPO_DIR, STANCES, Settings, SettingsError
 from .targets import build_matchers
 
@@ -153,6 +153,28 @@ def find_head(settings: Settings, fingerprint: str | None = None):
     return None
 
 
+def find_calibrator(settings: Settings, fingerprint: str | None = None):
+    """Return the confidence calibrator fitted for the model (see ``stance.calibration``), or None.
+
+    Only the mean-and-threshold rule is calibrated this way (the head has its own probabilities).
+    """
+    from .calibration import calibration_path
+    from .dochead import DocHead
+
+    fingerprint = fingerprint or model_fingerprint(settings.resolved_model())
+    path = calibration_path(HEADS_DIR, fingerprint)
+    return DocHead.load(path) if path.is_file() else None
+
+
+def confidence_basis(settings: Settings, fingerprint: str) -> str:
+    """Say in words what the document ``confidence`` column means for this run."""
+    if find_head(settings, fingerprint) is not None:
+        return "probability of the calibrated document head"
+    if find_calibrator(settings, fingerprint) is not None:
+        return "P(label right), calibrated on the AllSides dev gold (raw bootstrap agreement in 'agreement')"
+    return "bootstrap agreement over the document's sentences (not calibrated for this model)"
+
+
 def build_tables(corpus: Corpus, prepared: list[PreparedDocument], sentences: pd.DataFrame,
                  settings: Settings, fingerprint: str | None = None) -> Results:
     """Aggregate a scored sentence table into :class:`Results` (shared by every engine).
@@ -164,6 +186,11 @@ def build_tables(corpus: Corpus, prepared: list[PreparedDocument], sentences: pd
     targets = list(settings.targets)
     head = find_head(settings, fingerprint)
     documents = aggregate_documents(sentences, meta, targets, settings.aggregate, head=head)
+    calibrator = None if head is not None else find_calibrator(settings, fingerprint)
+    if calibrator is not None:
+        from .calibration import apply_calibration
+
+        documents = apply_calibration(documents, calibrator, settings.aggregate.neutral_threshold)
     sources = aggregate_groups(documents, "source", settings.aggregate)
     texts, removed = text_tables(prepared)
     return Results(sentences, documents, sources, texts, removed)
@@ -180,10 +207,10 @@ def label_corpus(corpus: Corpus, settings: Settings, scorer: Scorer | None = Non
     """
     t0 = time.perf_counter()
     matchers = build_matchers(settings.targets)
-    prepared = [prepare_document(d, matchers, settings.context) for d in corpus.documents]
+    scorer = scorer or Scorer(settings)
+    prepared = prepare_documents(corpus.documents, matchers, settings.context, cache=scorer.cache)
     units = units_frame([u for p in prepared for u in p.units])
     t_prepare = time.perf_counter() - t0
-    scorer = scorer or Scorer(settings)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -202,6 +229,7 @@ def label_corpus(corpus: Corpus, settings: Settings, scorer: Scorer | None = Non
         "context": settings.context, "targets": list(settings.targets),
         "aggregate": settings.aggregate.__dict__,
         "document_method": "head" if find_head(settings, scorer.fingerprint) else "mean",
+        "document_confidence": confidence_basis(settings, scorer.fingerprint),
         "pairs_cached": int(scorer.stats["cached"]), "pairs_scored": int(scorer.stats["scored"]),
         "seconds_prepare": round(t_prepare, 2), "seconds_total": round(time.perf_counter() - t0, 2),
         "warnings": list(corpus.warnings),

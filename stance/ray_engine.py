@@ -432,7 +432,7 @@ def label_with_ray(corpus_path: str | Path | Corpus, settings: Settings, out: st
     """
     from .export import write_results
     from .nli import model_fingerprint
-    from .pipeline import display_path, find_head
+    from .pipeline import confidence_basis, display_path, find_head
 
     t0 = time.perf_counter()
     ray = require_ray()
@@ -482,6 +482,7 @@ def label_with_ray(corpus_path: str | Path | Corpus, settings: Settings, out: st
         "context": settings.context, "targets": list(settings.targets),
         "aggregate": settings.aggregate.__dict__,
         "document_method": "head" if find_head(settings, signature["model"]) else "mean",
+        "document_confidence": confidence_basis(settings, signature["model"]),
         "pairs_cached": totals["cached"], "pairs_scored": totals["scored"],
         "seconds_prepare": round(totals["prepare"], 2), "seconds_total": round(time.perf_counter() - t0, 2),
         "warnings": list(corpus.warnings),

@@ -39,3 +39,26 @@ def test_split_gold_counts_either_label():
 def test_length_mismatch():
     with pytest.raises(ValueError):
         evaluate_labels(["favor"], [], LABELS)
+
+
+def test_reliability_hand_computed():
+    from stance.metrics import reliability
+
+    conf = [0.4, 0.6, 0.65, 0.95, 1.0, 0.9]
+    right = [False, True, False, True, True, False]
+    table, ece = reliability(conf, right)
+    assert table["bin"].tolist() == ["[0.00, 0.50)", "[0.50, 0.70)", "[0.90, 1.00]"]
+    assert table["n"].tolist() == [1, 2, 3]
+    assert table["accuracy"].tolist() == [0.0, 0.5, 2 / 3]
+    assert abs(table["mean_confidence"].iloc[1] - 0.625) < 1e-12
+    # ECE = 1/6*|0-0.4| + 2/6*|0.5-0.625| + 3/6*|2/3-0.95|
+    assert abs(ece - (0.4 / 6 + 2 / 6 * 0.125 + 0.5 * (0.95 - 2 / 3))) < 1e-12
+
+
+def test_reliability_rejects_mismatched_lengths():
+    import pytest
+
+    from stance.metrics import reliability
+
+    with pytest.raises(ValueError, match="2 confidences but 1 outcomes"):
+        reliability([0.5, 0.6], [True])
