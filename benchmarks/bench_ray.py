@@ -13,6 +13,7 @@ ones (same labels; largest score difference). Example::
 
     python benchmarks/bench_ray.py --docs 50
     python benchmarks/bench_ray.py --docs 500 --json /tmp/bench_ray_500.json
+    python benchmarks/bench_ray.py --docs 3185 --workers 2 --reference results/allsides  # local row from that run
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def add_rates(row: dict[str, Any], n_docs: int, local_seconds: float | None) -> 
     row["documents"] = n_docs
     row["docs_per_s"] = n_docs / row["seconds"]
     row["pairs_per_s"] = row["pairs"] / row["seconds"]
-    row["pairs_per_cpu_s"] = row["pairs"] / row["cpu_seconds"] if row["cpu_seconds"] else None
+    row["pairs_per_cpu_s"] = row["pairs"] / row["cpu_seconds"] if row.get("cpu_seconds") else None
     if local_seconds is not None:
         row["overhead_s"] = row["seconds"] - local_seconds
     return row
@@ -93,13 +94,37 @@ def auto_shard_size(n_docs: int, max_workers: int) -> int:
     return max(1, min(DEFAULT_SHARD_SIZE, n_docs // (4 * max_workers)))
 
 
+def reference_local(path: Path, n: int) -> tuple[dict[str, Any], Results]:
+    """Use a finished local-engine run (``results/allsides`` and its ``timing.json``) as the local row.
+
+    Saves re-running a long cold local labelling; the run must cover exactly ``n`` documents.
+    """
+    from stance.export import read_results
+
+    res = read_results(path)
+    if res.run.get("documents") != n:
+        raise SystemExit(f"{path}: reference run has {res.run.get('documents')} documents, not {n}")
+    timing_file = path / "timing.json"
+    timing = json.loads(timing_file.read_text()) if timing_file.is_file() else {}
+    seconds = timing.get("seconds_label", res.run["seconds_total"])
+    return {"engine": "local", "workers": 1, "seconds": seconds, "cpu_seconds": None, "reference": str(path),
+            "seconds_prepare": res.run["seconds_prepare"], "pairs": res.run["target_sentences"],
+            "pairs_scored": res.run["pairs_scored"], "load_avg": [timing.get("loadavg_end")]}, res
+
+
 def bench_size(corpus: Corpus, n: int, base: Settings, workers: list[int], shard_size: int | None,
-               on_row: Callable[[dict[str, Any]], None]) -> None:
-    """Run the local engine and each Ray worker count on the first ``n`` documents; ``on_row`` gets each result."""
+               on_row: Callable[[dict[str, Any]], None], reference: Path | None = None) -> None:
+    """Run the local engine and each Ray worker count on the first ``n`` documents; ``on_row`` gets each result.
+
+    With ``reference`` the local row is read from that finished run instead of re-run.
+    """
     docs = sample(corpus, n)
     size = shard_size or auto_shard_size(n, max(workers))
     with tempfile.TemporaryDirectory(prefix="bench_ray_") as tmp:
-        local_row, local = time_local(docs, fresh_settings(base, Path(tmp) / "cache-local"))
+        if reference is not None:
+            local_row, local = reference_local(reference, n)
+        else:
+            local_row, local = time_local(docs, fresh_settings(base, Path(tmp) / "cache-local"))
         on_row(add_rates(local_row, n, None))
         for w in workers:
             row, res = time_ray(docs, fresh_settings(base, Path(tmp) / f"cache-ray{w}"), w, size, Path(tmp) / f"out{w}")
@@ -127,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shard-size", type=int, help="documents per shard (default: N / (4 x max workers), at most 64)")
     p.add_argument("--corpus", default=str(ALLSIDES), help="corpus path (default: the AllSides Iran/Israel articles)")
     p.add_argument("--json", help="also write the figures to this JSON file")
+    p.add_argument("--reference", type=Path, help="a finished local run of the same N documents to compare with "
+                   "instead of re-running the local engine (e.g. results/allsides with its timing.json)")
     args = p.parse_args(argv)
     sizes = args.docs or [50]
     corpus = load_corpus(args.corpus)
@@ -145,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
                                                   indent=1) + "\n")
 
     for n in sizes:
-        bench_size(corpus, min(n, len(corpus.documents)), base, args.workers, args.shard_size, on_row)
+        bench_size(corpus, min(n, len(corpus.documents)), base, args.workers, args.shard_size, on_row, args.reference)
     return 0
 
 

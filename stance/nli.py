@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,20 +40,28 @@ def _entailment_id(label2id: dict[str, int], where: str) -> int:
 def model_fingerprint(name_or_path: str) -> str:
     """Return a short id that changes when the model's weights or config change.
 
-    For a local folder it hashes config.json and the size and first MiB of each weight
-    file (cheap, and enough to tell two trainings apart); for a hub id it is the id.
+    For a local folder it hashes config.json and every weight file in full (two trainings
+    from the same base can share their first megabytes: frozen embeddings come first); the
+    digest is memoised per file size and modification time. For a hub id it is the id.
     """
     path = Path(name_or_path)
     if not path.is_dir():
         return name_or_path
+    files = sorted(f for f in path.iterdir() if f.name == "config.json" or f.suffix in (".safetensors", ".bin", ".onnx"))
+    stamp = tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+    return f"{path.name}-{_digest(str(path.resolve()), stamp)}"
+
+
+@lru_cache(maxsize=32)
+def _digest(folder: str, stamp: tuple) -> str:
     h = hashlib.sha1()
-    for f in sorted(path.iterdir()):
-        if f.name == "config.json" or f.suffix in (".safetensors", ".bin", ".onnx"):
-            h.update(f.name.encode())
-            h.update(str(f.stat().st_size).encode())
-            with open(f, "rb") as fh:
-                h.update(fh.read(1 << 20))
-    return f"{path.name}-{h.hexdigest()[:12]}"
+    for name, size, _ in stamp:
+        h.update(name.encode())
+        h.update(str(size).encode())
+        with open(Path(folder) / name, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 22), b""):
+                h.update(block)
+    return h.hexdigest()[:12]
 
 
 def pick_device(device: str = "auto") -> torch.device:

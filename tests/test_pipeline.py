@@ -106,3 +106,19 @@ def test_cli_writes_tables_and_prints_matrix(tmp_path, tiny_model_dir, capsys):
     printed = capsys.readouterr().out
     assert code == 0 and "Pakistan" in printed and "Israel" not in printed.split("\n")[0]
     assert len(load_corpus(SEEDS_DIR).documents) == 5
+
+
+def test_fingerprint_sees_changes_past_the_first_megabytes(tmp_path):
+    """Two trainings from one base share their frozen embeddings (the first MiBs of the file)."""
+    from stance.nli import model_fingerprint
+
+    head = b"\0" * (3 << 20)
+    for name, tail in (("a", b"weights-one"), ("b", b"weights-two")):
+        d = tmp_path / name / "model"
+        d.mkdir(parents=True)
+        (d / "config.json").write_text("{}")
+        (d / "model.safetensors").write_bytes(head + tail)
+    fa, fb = model_fingerprint(str(tmp_path / "a" / "model")), model_fingerprint(str(tmp_path / "b" / "model"))
+    assert fa.startswith("model-") and fb.startswith("model-")
+    assert fa != fb
+    assert model_fingerprint("org/hub-model") == "org/hub-model"
