@@ -19,6 +19,9 @@ from .prepare import PreparedDocument, Unit, prepare_documents
 from .settings import HEADS_DIR, REPO_DIR, STANCES, Settings, SettingsError
 from .targets import build_matchers
 
+#: Pairs scored between two writes to the score cache (what an interrupted run can lose).
+SCORE_CHUNK = 2048
+
 SENTENCE_COLUMNS = ["doc_id", "source", "target", "sent_idx", "paragraph", "sentence", "premise",
                     "aliases", "position", "cue", "p_favor", "p_against", "p_neutral", "score", "weight"]
 
@@ -74,16 +77,28 @@ class Scorer:
         self.stats["pairs"] += len(keys)
         self.stats["cached"] += sum(1 for k in keys if k in found)
         self.stats["scored"] += len(todo)
-        if todo:
+        # Score in length-ordered chunks and store each chunk at once, so an interrupted run
+        # (Ctrl-C, a killed process) keeps what it scored and resumes from the cache.
+        items = sorted(todo.items(), key=lambda kv: len(kv[1][0]))
+        seen = [0, 0]  # premise/hypothesis passes done, pairs reported
+
+        def tick(n: int) -> None:
+            seen[0] += n
+            pairs = seen[0] // len(STANCES)
+            if progress is not None and pairs > seen[1]:
+                progress(pairs - seen[1])
+                seen[1] = pairs
+
+        for start in range(0, len(items), SCORE_CHUNK):
+            chunk = items[start:start + SCORE_CHUNK]
             t0 = time.perf_counter()
-            items = list(todo.items())
             probs = self.model.stance_probs(
-                [p for _, (p, _) in items], [hyps[t] for _, (_, t) in items],
+                [p for _, (p, _) in chunk], [hyps[t] for _, (_, t) in chunk],
                 self.settings.batch_size,
-                progress=(lambda n: progress(n // len(STANCES))) if progress else None,
+                progress=tick if progress else None,
             )
             self.stats["model_seconds"] += time.perf_counter() - t0
-            new = {k: probs[i] for i, (k, _) in enumerate(items)}
+            new = {k: probs[i] for i, (k, _) in enumerate(chunk)}
             if self.cache is not None:
                 self.cache.put_many(new)
             found.update(new)

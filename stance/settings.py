@@ -36,7 +36,7 @@ class SettingsError(ValueError):
 class AggregateSettings:
     """Knobs of sentence → document → source aggregation (see ``stance.aggregate``)."""
 
-    neutral_threshold: float = 0.25
+    neutral_threshold: float = 0.35
     quote_weight: float = 1.0
     headline_weight: float = 1.0
     min_confidence: float = 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -122,3 +123,32 @@ def test_fingerprint_sees_changes_past_the_first_megabytes(tmp_path):
     assert fa.startswith("model-") and fb.startswith("model-")
     assert fa != fb
     assert model_fingerprint("org/hub-model") == "org/hub-model"
+
+
+def test_interrupted_scoring_keeps_finished_chunks(tiny_settings, monkeypatch):
+    """A run stopped midway (Ctrl-C) leaves its finished chunks in the cache; the re-run scores only the rest."""
+    from stance import pipeline
+
+    monkeypatch.setattr(pipeline, "SCORE_CHUNK", 2)
+    premises = [f"Iran sentence number {i} about the talks." for i in range(7)]
+    targets = ["Iran"] * 7
+    scorer = Scorer(tiny_settings)
+    real = scorer.model.stance_probs
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scorer.model, "stance_probs", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        scorer.score(premises, targets)
+    assert len(scorer.cache) == 4  # two chunks of two were stored before the interrupt
+    again = Scorer(tiny_settings)
+    counted = []
+    full = again.score(premises, targets, progress=counted.append)
+    assert again.stats["scored"] == 3 and again.stats["cached"] == 4
+    assert sum(counted) == 3  # the bar counts pairs exactly, not passes // 3 per batch
+    np.testing.assert_allclose(full, Scorer(tiny_settings).score(premises, targets), atol=1e-6)

@@ -73,7 +73,7 @@ def test_committed_results_are_in_step_with_code(seed_results):
 def test_seed_gold_floors(seed_results):
     """Regression floors on the seed gold, a little under what the shipped defaults measured.
 
-    Documents: accuracy 0.80 (12/15) measured; sentences: macro-F1 0.38 measured (chance 0.33).
+    Documents: accuracy 0.80 (12/15) measured; sentences: macro-F1 0.47 measured (chance 0.33).
     """
     from stance.evaluate import SEED_GOLD, SEED_SENTENCES, compare_documents, evaluate_sentences
     from stance.pipeline import Scorer
@@ -85,4 +85,4 @@ def test_seed_gold_floors(seed_results):
     sentences = pd.read_csv(SEED_SENTENCES, keep_default_na=False)
     settings = load_settings(overrides={"cache_dir": ""}, environ={})
     sreport, _ = evaluate_sentences(sentences, Scorer(settings))
-    assert sreport.macro_f1 >= 0.35
+    assert sreport.macro_f1 >= 0.42
