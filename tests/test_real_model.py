@@ -46,11 +46,12 @@ def test_not_mentioned_exactly_when_no_alias(seed_results):
     assert corpus["seed-001"].text.count("Israel") == 0
 
 
-@pytest.mark.xfail(reason="known weakness of the shared baseline model (its SOURCE.txt: favor is rarely "
-                          "predicted on news; 'against' as a preposition reads as opposition). A better model passes.",
-                   strict=False)
 def test_praise_of_iran_scores_positive(seed_results):
-    """seed-001 calls Iran's anti-terrorism action 'praiseworthy': that sentence should lean favor."""
+    """seed-001 calls Iran's anti-terrorism action 'praiseworthy': that sentence should lean favor.
+
+    The shared baseline failed this ("against" as a preposition read as opposition); the
+    project's model passes it.
+    """
     s = seed_results.sentences
     praise = s[(s.doc_id == "seed-001") & (s.target == "Iran") & s.sentence.str.contains("praiseworthy")]
     assert len(praise) == 1 and praise["score"].iloc[0] > 0
