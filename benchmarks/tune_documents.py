@@ -183,7 +183,7 @@ def cross_validate(method: Method, cells: pd.DataFrame, k: int, repeats: int) ->
 def calibration_cells(settings) -> pd.DataFrame:
     """Dev gold cells with the shipped labels and the raw confidence (bootstrap agreement)."""
     _, cells, _ = evaluate_documents("allsides-dev", settings)
-    raw = cells["agreement"] if "agreement" in cells else cells["confidence_sys"]
+    raw = cells["agreement"] if "agreement" in cells else cells["confidence"]
     return pd.DataFrame({"doc_id": cells["doc_id"], "target": cells["target"], "label": cells["label"],
                          "score": cells["score"], "n_sentences": cells["n_sentences"].fillna(0),
                          "confidence": raw.fillna(1.0).astype(float), "correct": cells["correct"]})

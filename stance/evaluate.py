@@ -89,7 +89,9 @@ def load_document_gold(name_or_path: str) -> tuple[pd.DataFrame, Corpus]:
 
 def compare_documents(gold: pd.DataFrame, documents: pd.DataFrame) -> tuple[Report, pd.DataFrame]:
     """Join system document labels to gold; returns the report and the joined cell table."""
-    cells = gold.merge(documents, on=["doc_id", "target"], how="left", suffixes=("", "_sys"))
+    # gold files carry their own columns (e.g. the readers' "confidence"): those take the
+    # suffix, so the system's columns keep the names they have everywhere else
+    cells = gold.merge(documents, on=["doc_id", "target"], how="left", suffixes=("_gold", ""))
     cells["label"] = cells["label"].fillna("not_mentioned")
     cells["correct"] = [p in str(g).split("|") for g, p in zip(cells["gold"], cells["label"])]
     return evaluate_labels(cells["gold"].tolist(), cells["label"].tolist(), list(DOC_LABELS)), cells
@@ -175,8 +177,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"document level: {args.dataset} ({cells['doc_id'].nunique()} documents, {len(cells)} cells), "
               f"model {scorer.model_name}")
         print(report.summary())
-        conf_col = "confidence_sys" if "confidence_sys" in cells else "confidence"
-        table_rel, ece = reliability(cells[conf_col].fillna(1.0).astype(float).tolist(), cells["correct"].tolist())
+        table_rel, ece = reliability(cells["confidence"].fillna(1.0).astype(float).tolist(), cells["correct"].tolist())
         print(f"\nreliability of the document confidence (expected calibration error {ece:.3f}):")
         print(table_rel.round(3).to_string(index=False))
         print("\nwrong cells:")
