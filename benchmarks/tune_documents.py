@@ -31,7 +31,8 @@ from stance.metrics import evaluate_labels, reliability  # noqa: E402
 from stance.pipeline import label_corpus  # noqa: E402
 from stance.settings import DOC_LABELS, load_settings  # noqa: E402
 
-THRESHOLDS = [0.02, 0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.4]
+THRESHOLDS = [0.02, 0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]
+PRIORS = [0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0]
 L2S = [0.3, 1.0, 3.0, 10.0, 30.0]
 
 
@@ -49,11 +50,11 @@ def _first(g: str) -> str:
     return str(g).split("|")[0]
 
 
-def _weighted_mean(sent: pd.DataFrame, quote_w: float, head_w: float) -> pd.Series:
+def _weighted_mean(sent: pd.DataFrame, quote_w: float, head_w: float, prior: float = 0.0) -> pd.Series:
     w = np.where(sent["cue"] != "", quote_w, 1.0) * np.where(sent["position"].isin(["headline", "lead"]), head_w, 1.0)
     s = sent.assign(w=w, sw=w * sent["score"])
     g = s.groupby(["doc_id", "target"])
-    return g["sw"].sum() / g["w"].sum()
+    return g["sw"].sum() / (g["w"].sum() + prior)
 
 
 def _labels_from_scores(cells: pd.DataFrame, scores: pd.Series, lo: float, hi: float) -> list[str]:
@@ -91,24 +92,28 @@ class Trivial(Method):
 
 
 class MeanThreshold(Method):
-    def __init__(self, sent, quote_w=1.0, head_w=1.0, tune=False, symmetric=True, fixed=0.15, name=""):
-        self.scores = _weighted_mean(sent, quote_w, head_w)
+    def __init__(self, sent, quote_w=1.0, head_w=1.0, tune=False, symmetric=True, fixed=0.15, name="",
+                 priors=(0.0,)):
+        # one score series per candidate prior (neutral pseudo-sentences), tuned with the threshold
+        self.by_prior = {k: _weighted_mean(sent, quote_w, head_w, k) for k in priors}
+        self.prior = priors[0]
         self.tune, self.symmetric, self.lo, self.hi = tune, symmetric, fixed, fixed
         self.name = name
 
     def fit(self, cells):
         if not self.tune:
             return
-        best = (-1.0, self.lo, self.hi)
-        pairs = [(t, t) for t in THRESHOLDS] if self.symmetric else itertools.product(THRESHOLDS, THRESHOLDS)
-        for lo, hi in pairs:
-            r = _score(cells, _labels_from_scores(cells, self.scores, lo, hi))
-            if r.macro_f1 > best[0]:
-                best = (r.macro_f1, lo, hi)
-        _, self.lo, self.hi = best
+        best = (-1.0, self.prior, self.lo, self.hi)
+        pairs = [(t, t) for t in THRESHOLDS] if self.symmetric else list(itertools.product(THRESHOLDS, THRESHOLDS))
+        for k, scores in self.by_prior.items():
+            for lo, hi in pairs:
+                r = _score(cells, _labels_from_scores(cells, scores, lo, hi))
+                if r.macro_f1 > best[0]:
+                    best = (r.macro_f1, k, lo, hi)
+        _, self.prior, self.lo, self.hi = best
 
     def predict(self, cells):
-        return _labels_from_scores(cells, self.scores, self.lo, self.hi)
+        return _labels_from_scores(cells, self.by_prior[self.prior], self.lo, self.hi)
 
 
 class Head(Method):
@@ -255,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
         MeanThreshold(sent, agg.quote_weight, agg.headline_weight, tune=True,
                       name=f"weighted mean (quotes x{agg.quote_weight}, headline x{agg.headline_weight}), threshold tuned"),
         MeanThreshold(sent, 0.0001, agg.headline_weight, tune=True, name="own voice only, threshold tuned"),
+        MeanThreshold(sent, tune=True, priors=PRIORS,
+                      name="mean with neutral prior (pseudo-sentences and threshold tuned)"),
         MeanThreshold(sent, agg.quote_weight, agg.headline_weight, tune=True, symmetric=False,
                       name="weighted mean, separate favor/against thresholds tuned"),
         Head(sent, name="calibrated head (logistic, l2 chosen by inner CV)"),

@@ -4,7 +4,9 @@ Sentence → document. Each sentence that names the target has a signed score
 ``s = p(favor) − p(against)`` in [-1, 1] and a weight: ``quote_weight`` for reported
 speech (quotes and attributions carry someone else's position, which the article need not
 adopt), ``headline_weight`` for the headline and lead (where the article frames its
-story). The document score is the weighted mean of ``s``; the label is ``favor`` above
+story). The document score is the weighted mean of ``s``, with ``prior_sentences``
+neutral (score 0, weight 1) pseudo-sentences added so that a passing mention needs stronger
+wording than a position held across the article; the label is ``favor`` above
 ``+neutral_threshold``, ``against`` below ``−neutral_threshold``, else ``neutral``; a
 target no sentence names is ``not_mentioned`` (never a guessed stance). A weighted mean,
 not a max, because one strong sentence in a long report is usually a quoted voice, and
@@ -54,14 +56,24 @@ def sentence_weights(position: pd.Series, attributed: pd.Series, settings: Aggre
     return w
 
 
+def document_score(scores: np.ndarray, weights: np.ndarray, prior: float = 0.0) -> float:
+    """Return the weighted mean of sentence ``scores`` with ``prior`` neutral pseudo-sentences.
+
+    Takes scores in [-1, 1], their weights and the number of neutral pseudo-sentences (score
+    0, weight 1); returns the document score (0.0 when there is nothing to average).
+    """
+    s, w = np.asarray(scores, dtype=float), np.asarray(weights, dtype=float)
+    return float((s * w).sum() / max(w.sum() + prior, 1e-12))
+
+
 def _bootstrap_agreement(scores: np.ndarray, weights: np.ndarray, label: str, threshold: float,
-                         rng: np.random.Generator) -> float:
+                         rng: np.random.Generator, prior: float = 0.0) -> float:
     n = len(scores)
     if n == 0:
         return 0.0
     idx = rng.integers(0, n, size=(N_BOOT, n))
     w = weights[idx]
-    means = (scores[idx] * w).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-12)
+    means = (scores[idx] * w).sum(axis=1) / np.maximum(w.sum(axis=1) + prior, 1e-12)
     return float((label_from_score(means, threshold) == label).mean())
 
 
@@ -124,11 +136,12 @@ def aggregate_documents(sentences: pd.DataFrame, meta: pd.DataFrame, targets: li
             else:
                 s = g["score"].to_numpy(float)
                 w = g["weight"].to_numpy(float)
-                score = float((s * w).sum() / max(w.sum(), 1e-12))
+                score = document_score(s, w, settings.prior_sentences)
                 label = str(label_from_score(score, settings.neutral_threshold))
                 row.update(
                     label=label, score=score,
-                    confidence=_bootstrap_agreement(s, w, label, settings.neutral_threshold, rng),
+                    confidence=_bootstrap_agreement(s, w, label, settings.neutral_threshold, rng,
+                                                    settings.prior_sentences),
                     n_sentences=int(len(g)), n_attributed=int((g["cue"] != "").sum()),
                     evidence_favor=_evidence(g, "favor", settings.top_evidence),
                     evidence_against=_evidence(g, "against", settings.top_evidence),

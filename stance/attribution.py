@@ -19,6 +19,13 @@ SPEECH_VERBS = (
     r"|called|calls|described|describes|urged|urges|blamed|blames|praised|praises|criticized"
     r"|criticised|criticizes|criticises|slammed|slams|dismissed|dismisses|suggested|suggests"
     r"|explained|explains|believes|believed|thinks|thought|reported|reports|quoted"
+    # verbs that report a third party's evaluation rather than speech: "Hamas's leader thanked
+    # Iran" is the leader's stance, which the article may not share (nouns such as "thanks",
+    # "brands", "demands" are left out: "thanks to" and "Iran's demands" are the own voice)
+    r"|thanked|welcomed|welcomes|hailed|hails|lauded|lauds|commended|commends|applauded"
+    r"|applauds|congratulated|congratulates|denounced|denounces|decried|decries|lambasted|lambasts"
+    r"|rebuked|rebukes|branded|labeled|labelled|mocked|mocks|ridiculed|ridicules|demanded"
+    r"|pledged|stressed|reiterated|reiterates|expressed|expresses"
 )
 ATTRIBUTION = re.compile(
     rf"\b(?:{SPEECH_VERBS})\b|\baccording\s+to\b|\bin\s+a\s+statement\b|\bin\s+an\s+interview\b"

@@ -36,9 +36,12 @@ class SettingsError(ValueError):
 class AggregateSettings:
     """Knobs of sentence → document → source aggregation (see ``stance.aggregate``)."""
 
-    neutral_threshold: float = 0.35
+    neutral_threshold: float = 0.1
     quote_weight: float = 1.0
     headline_weight: float = 1.0
+    # neutral pseudo-sentences added to every document's mean, so a stance resting on one or
+    # two sentences needs stronger wording than one held across the article (0 = plain mean)
+    prior_sentences: float = 5.0
     min_confidence: float = 0.0
     top_evidence: int = 3
     method: str = "mean"  # "mean"; "head" (calibrated head, must exist); "auto" (head when one fits the model)

@@ -64,9 +64,16 @@ def default_corpus(names: Sequence[str], preferred: Sequence[str] = ("allsides",
 
 
 def aggregate_settings(run: dict) -> AggregateSettings:
-    """Return the aggregation settings a run used (from ``run.json``), defaults for missing keys."""
+    """Return the aggregation settings a run used (from ``run.json``), defaults for missing keys.
+
+    A run written before ``prior_sentences`` existed used the plain mean, so a missing
+    ``prior_sentences`` reads as 0, not as today's default.
+    """
     known = {f.name for f in fields(AggregateSettings)}
-    given = {k: v for k, v in (run.get("aggregate") or {}).items() if k in known}
+    agg = run.get("aggregate") or {}
+    given = {k: v for k, v in agg.items() if k in known}
+    if agg and "prior_sentences" not in agg:
+        given["prior_sentences"] = 0.0
     return AggregateSettings(**given)
 
 

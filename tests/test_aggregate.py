@@ -11,7 +11,8 @@ import pytest
 from stance.aggregate import aggregate_documents, aggregate_groups, bootstrap_interval, label_from_score
 from stance.settings import AggregateSettings
 
-AGG = AggregateSettings(neutral_threshold=0.15, quote_weight=0.5, headline_weight=2.0, top_evidence=2)
+AGG = AggregateSettings(neutral_threshold=0.15, quote_weight=0.5, headline_weight=2.0, top_evidence=2,
+                        prior_sentences=0.0)  # the plain weighted mean; the prior has its own test
 
 
 def sent(doc, target, idx, score, cue="", weight=1.0):
@@ -49,6 +50,21 @@ def test_weighted_mean_label_and_not_mentioned(meta):
     # a single sentence cannot disagree with itself under resampling
     assert docs.loc[("d3", "Iran"), "confidence"] == 1.0
     assert 0 < docs.loc[("d1", "Iran"), "confidence"] <= 1
+
+
+def test_neutral_prior_shrinks_passing_mentions_more_than_sustained_positions(meta):
+    # d1: one strong sentence; d2: five of them. With one neutral pseudo-sentence:
+    # d1 = -0.6 / 2 = -0.3 (neutral at 0.35), d2 = -3.0 / 6 = -0.5 (against).
+    s = pd.DataFrame([sent("d1", "Iran", 0, -0.6)] + [sent("d2", "Iran", i, -0.6) for i in range(5)])
+    plain = AggregateSettings(neutral_threshold=0.35, prior_sentences=0.0)
+    shrunk = AggregateSettings(neutral_threshold=0.35, prior_sentences=1.0)
+    a = aggregate_documents(s, meta, ["Iran"], plain).set_index("doc_id")
+    b = aggregate_documents(s, meta, ["Iran"], shrunk).set_index("doc_id")
+    assert a.loc["d1", "label"] == "against" and a.loc["d1", "score"] == pytest.approx(-0.6)
+    assert b.loc["d1", "score"] == pytest.approx(-0.3) and b.loc["d1", "label"] == "neutral"
+    assert b.loc["d2", "score"] == pytest.approx(-0.5) and b.loc["d2", "label"] == "against"
+    # identical sentences: every resample gives the same score, so agreement stays 1
+    assert b.loc["d2", "confidence"] == 1.0
 
 
 def test_source_table_means_documents_not_sentences(meta):

@@ -16,6 +16,9 @@ from stance.attribution import attribution_cue, is_attributed
     "Tehran claims the drone was spying.",
     "A spokesman for the Pentagon declined to comment.",
     'He called the deal "the worst ever".',
+    "Hamas's leader thanked Iran for its military support.",
+    "The Gulf states welcomed Washington's decision.",
+    "Rights groups denounced Israel's strikes on the camp.",
 ])
 def test_reported_speech_is_detected(sentence):
     assert is_attributed(sentence), sentence
@@ -27,6 +30,7 @@ def test_reported_speech_is_detected(sentence):
     "Israel's blockade has left Gaza short of fuel.",
     "The decision makes as little sense strategically as it does morally.",
     "America's allies are watching closely.",
+    "Iran's brands are unknown abroad.",
 ])
 def test_own_voice_is_not_attributed(sentence):
     assert not is_attributed(sentence), sentence

@@ -59,6 +59,13 @@ def test_committed_seed_results_prepare_cleanly():
     assert views.aggregate_settings(r.run) == AggregateSettings(**r.run["aggregate"])
 
 
+def test_runs_from_before_the_neutral_prior_read_as_plain_mean():
+    old = {"aggregate": {"neutral_threshold": 0.35, "quote_weight": 1.0}}
+    assert views.aggregate_settings(old).prior_sentences == 0.0
+    assert views.aggregate_settings({"aggregate": {"prior_sentences": 2.0}}).prior_sentences == 2.0
+    assert views.aggregate_settings({}) == AggregateSettings()
+
+
 def test_parse_dates_accepts_iso_and_rejects_malformed():
     out = views.parse_dates(pd.Series(["2019-03-04", "2019-03-04T10:00:00", "", None, "11/1", "2001"]))
     assert list(out.dt.strftime("%Y-%m-%d").fillna("NaT")) == ["2019-03-04", "2019-03-04", "NaT", "NaT", "NaT", "NaT"]
