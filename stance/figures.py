@@ -38,12 +38,27 @@ def _rects(mask: np.ndarray) -> tuple[list, list]:
     return xs, ys
 
 
-def _text_color(score: float, state: str) -> str:
+SPANS = (0.25, 0.5, 1.0)
+
+
+def score_span(scores: np.ndarray) -> float:
+    """Return the colour range ±span for a heatmap of ``scores``: the smallest of 0.25, 0.5, 1 that
+    holds every finite score.
+
+    Document scores carry a neutral prior, so source means sit near 0 (−0.15 is a clear lean);
+    on a fixed ±1 scale every cell would look white. The colour bar says which span is used.
+    """
+    s = np.abs(np.asarray(scores, dtype=float))
+    top = float(np.nanmax(s)) if np.isfinite(s).any() else 0.0
+    return next((x for x in SPANS if top <= x), 1.0)
+
+
+def _text_color(score: float, state: str, span: float = 1.0) -> str:
     if state == "not_mentioned" or pd.isna(score):
         return "#444"
     if state == "few":
         return "#333"
-    return "#fff" if abs(score) > 0.45 else "#111"
+    return "#fff" if abs(score) > 0.45 * span else "#111"
 
 
 def matrix_figure(cells: pd.DataFrame, rows: Sequence[str], targets: Sequence[str], title: str = "",
@@ -65,13 +80,16 @@ def matrix_figure(cells: pd.DataFrame, rows: Sequence[str], targets: Sequence[st
     few = state == "few"
     x, y = list(range(len(targets))), list(range(len(rows)))
     hover_tpl = "%{customdata}<extra></extra>"
-    colorbar = {"title": {"text": "score<br>favor − against", "side": "right"}, "tickvals": [-1, -0.5, 0, 0.5, 1],
-                "ticktext": ["−1 against", "−0.5", "0 neutral", "+0.5", "+1 favor"], "len": min(1.0, 0.25 + 0.05 * len(rows))}
+    span = score_span(np.where(nm, np.nan, score).astype(float))
+    colorbar = {"title": {"text": "score<br>favor − against", "side": "right"},
+                "tickvals": [-span, -span / 2, 0, span / 2, span],
+                "ticktext": [f"−{span:g} against", f"−{span / 2:g}", "0 neutral", f"+{span / 2:g}", f"+{span:g} favor"],
+                "len": min(1.0, 0.25 + 0.05 * len(rows))}
     grey = f"rgb{NOT_MENTIONED_RGB}"
     traces = [
         go.Heatmap(x=x, y=y, z=np.where(nm, 0.0, np.nan), colorscale=[[0, grey], [1, grey]], showscale=False,
                    customdata=hover, hovertemplate=hover_tpl, xgap=2, ygap=2, name="not mentioned"),
-        go.Heatmap(x=x, y=y, z=np.where(nm, np.nan, score), zmin=-1, zmax=1, zmid=0, colorscale=COLORSCALE, xgap=2,
+        go.Heatmap(x=x, y=y, z=np.where(nm, np.nan, score), zmin=-span, zmax=span, zmid=0, colorscale=COLORSCALE, xgap=2,
                    ygap=2, customdata=hover, hovertemplate=hover_tpl, name="score", colorbar=colorbar),
     ]
     for mask, pattern, name in ((nm, {"shape": "/", "fgcolor": "#8a8a8a", "size": 10, "solidity": 0.12}, "not mentioned"),
@@ -83,7 +101,7 @@ def matrix_figure(cells: pd.DataFrame, rows: Sequence[str], targets: Sequence[st
                                      hoverinfo="skip", showlegend=False, name=name))
     ii, jj = np.meshgrid(y, x, indexing="ij")
     present = text != None  # noqa: E711
-    colors = np.array([_text_color(s, st) for s, st in zip(score[present], state[present])], dtype=object)
+    colors = np.array([_text_color(s, st, span) for s, st in zip(score[present], state[present])], dtype=object)
     for color in dict.fromkeys(colors):  # one trace per text colour, so a click (selection) never dims the text
         on = colors == color
         font = {"size": 13, "color": color}

@@ -325,7 +325,10 @@ def test_matrix_figure_layers(docs):
     names = [t.name for t in fig.data]
     assert names[:2] == ["not mentioned", "score"] and "few documents" in names
     heat = fig.data[1]
-    assert heat.zmid == 0 and heat.zmin == -1 and heat.zmax == 1
+    span = figures.score_span(cells["score"].to_numpy(float))
+    assert heat.zmid == 0 and heat.zmin == -span and heat.zmax == span
+    assert abs(np.nanmax(np.abs(np.asarray(heat.z, dtype=float)))) <= span
+    assert heat.colorbar.ticktext[-1] == f"+{span:g} favor"
     hatch = next(t for t in fig.data if t.name == "not mentioned" and t.type == "scatter")
     assert hatch.fillpattern.shape == "/"
     text = [t for t in fig.data if t.name == "text"]
@@ -342,3 +345,12 @@ def test_time_figure(docs):
     lines = [t for t in fig.data if t.type == "scatter" and t.mode == "lines+markers"]
     assert {t.name for t in lines} == {"left", "center", "right"}
     assert any(t.type == "bar" for t in fig.data) and any(t.fill == "toself" for t in fig.data)
+
+
+def test_colour_span_fits_the_scores_shown():
+    from stance.figures import score_span
+
+    assert score_span(np.array([-0.12, 0.05, np.nan])) == 0.25
+    assert score_span(np.array([-0.3, 0.1])) == 0.5
+    assert score_span(np.array([0.9, -0.2])) == 1.0
+    assert score_span(np.array([np.nan])) == 0.25  # nothing to show: the tightest scale
