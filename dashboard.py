@@ -313,7 +313,9 @@ def matrix_tab(c: Corpus, docs: pd.DataFrame, filters: views.Filters, opts: dict
     st.plotly_chart(figures.matrix_figure(cells, rows, targets, title), key="matrix_chart", on_select=on_cell_click,
                     selection_mode="points", config={"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]})
     st.caption(f"Colour = mean document score (favor − against) of the documents that mention the target: blue favor, "
-               f"red against, near-white neutral. Grey hatched = **not mentioned** (no document names it — not neutral). "
+               f"red against, near-white neutral; the colour bar's range fits the scores shown (document scores "
+               f"are shrunk toward 0 when they rest on few sentences, so source means are small). "
+               f"Grey hatched = **not mentioned** (no document names it — not neutral). "
                f"Dotted, dimmed cells rest on **few documents** (fewer than {opts['min_docs']}; change the rule in the "
                f"sidebar) — read them with care. ✎n = n human labels. Hover a cell for confidence, 95% interval and "
                f"label counts; **click a cell** for its evidence below.")
