@@ -56,14 +56,16 @@ def sentence_weights(position: pd.Series, attributed: pd.Series, settings: Aggre
     return w
 
 
-def document_score(scores: np.ndarray, weights: np.ndarray, prior: float = 0.0) -> float:
+def document_score(scores: np.ndarray, weights: np.ndarray, prior: float = 0.0) -> np.ndarray:
     """Return the weighted mean of sentence ``scores`` with ``prior`` neutral pseudo-sentences.
 
-    Takes scores in [-1, 1], their weights and the number of neutral pseudo-sentences (score
-    0, weight 1); returns the document score (0.0 when there is nothing to average).
+    Takes scores in [-1, 1] and their weights (same shape; the last axis holds one document's
+    sentences, so a 2-D array scores many resamples at once) and the number of neutral
+    pseudo-sentences (score 0, weight 1); returns the score(s) over the last axis (0.0 when
+    there is nothing to average).
     """
     s, w = np.asarray(scores, dtype=float), np.asarray(weights, dtype=float)
-    return float((s * w).sum() / max(w.sum() + prior, 1e-12))
+    return (s * w).sum(axis=-1) / np.maximum(w.sum(axis=-1) + prior, 1e-12)
 
 
 def _bootstrap_agreement(scores: np.ndarray, weights: np.ndarray, label: str, threshold: float,
@@ -72,8 +74,7 @@ def _bootstrap_agreement(scores: np.ndarray, weights: np.ndarray, label: str, th
     if n == 0:
         return 0.0
     idx = rng.integers(0, n, size=(N_BOOT, n))
-    w = weights[idx]
-    means = (scores[idx] * w).sum(axis=1) / np.maximum(w.sum(axis=1) + prior, 1e-12)
+    means = document_score(scores[idx], weights[idx], prior)
     return float((label_from_score(means, threshold) == label).mean())
 
 
@@ -136,7 +137,7 @@ def aggregate_documents(sentences: pd.DataFrame, meta: pd.DataFrame, targets: li
             else:
                 s = g["score"].to_numpy(float)
                 w = g["weight"].to_numpy(float)
-                score = document_score(s, w, settings.prior_sentences)
+                score = float(document_score(s, w, settings.prior_sentences))
                 label = str(label_from_score(score, settings.neutral_threshold))
                 row.update(
                     label=label, score=score,

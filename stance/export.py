@@ -80,6 +80,7 @@ def write_results(results: Results, out: str | Path, formats: list[str] | tuple[
     out.mkdir(parents=True, exist_ok=True)
     written = []
     tables = {name: getattr(results, name) for name in TABLES}
+    tables["sentences"] = _drop_redundant_premise(tables["sentences"])
     for fmt in formats:
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
@@ -93,6 +94,14 @@ def write_results(results: Results, out: str | Path, formats: list[str] | tuple[
     run.write_text(json.dumps(results.run, indent=1, ensure_ascii=False, default=str) + "\n")
     written.append(run)
     return written
+
+
+def _drop_redundant_premise(sentences: pd.DataFrame) -> pd.DataFrame:
+    # With sentence context (the default) every premise is its sentence: writing it again
+    # would double the largest column of a results folder. read_results restores it.
+    if "premise" in sentences and "sentence" in sentences and sentences["premise"].equals(sentences["sentence"]):
+        return sentences.drop(columns="premise")
+    return sentences
 
 
 def read_results(folder: str | Path) -> Results:
@@ -117,6 +126,9 @@ def read_results(folder: str | Path) -> Results:
         for col in ("cue", "text", "aliases"):
             if col in tables[name]:
                 tables[name][col] = tables[name][col].fillna("")
+    sents = tables["sentences"]
+    if "premise" not in sents and "sentence" in sents:  # written without it: the premise was the sentence
+        sents.insert(sents.columns.get_loc("sentence") + 1, "premise", sents["sentence"])
     run_path = folder / "run.json"
     run = json.loads(run_path.read_text()) if run_path.is_file() else {}
     return Results(**tables, run=run)

@@ -32,6 +32,11 @@ class SettingsError(ValueError):
     """A settings file or value is invalid; the message names the key and the problem."""
 
 
+#: Aggregation keys added after results were first written, with the value that reproduces
+#: what a run written before the key existed did (read by ``AggregateSettings.from_run``).
+AGGREGATE_KEYS_ADDED = {"prior_sentences": 0.0}
+
+
 @dataclass(frozen=True)
 class AggregateSettings:
     """Knobs of sentence → document → source aggregation (see ``stance.aggregate``)."""
@@ -45,6 +50,20 @@ class AggregateSettings:
     min_confidence: float = 0.0
     top_evidence: int = 3
     method: str = "mean"  # "mean"; "head" (calibrated head, must exist); "auto" (head when one fits the model)
+
+    @classmethod
+    def from_run(cls, recorded: dict) -> AggregateSettings:
+        """Return the settings a run used, from its ``run.json`` ``aggregate`` dict.
+
+        Unknown keys are ignored; a key the run predates takes its value from before it
+        existed (``AGGREGATE_KEYS_ADDED``), so old results re-aggregate as they were made;
+        an empty dict gives today's defaults.
+        """
+        known = {f.name for f in fields(cls)}
+        given = {k: v for k, v in recorded.items() if k in known}
+        if recorded:
+            given = {**{k: v for k, v in AGGREGATE_KEYS_ADDED.items() if k not in given}, **given}
+        return cls(**given)
 
 
 @dataclass(frozen=True)

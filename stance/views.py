@@ -17,7 +17,7 @@ import html
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -64,17 +64,8 @@ def default_corpus(names: Sequence[str], preferred: Sequence[str] = ("allsides",
 
 
 def aggregate_settings(run: dict) -> AggregateSettings:
-    """Return the aggregation settings a run used (from ``run.json``), defaults for missing keys.
-
-    A run written before ``prior_sentences`` existed used the plain mean, so a missing
-    ``prior_sentences`` reads as 0, not as today's default.
-    """
-    known = {f.name for f in fields(AggregateSettings)}
-    agg = run.get("aggregate") or {}
-    given = {k: v for k, v in agg.items() if k in known}
-    if agg and "prior_sentences" not in agg:
-        given["prior_sentences"] = 0.0
-    return AggregateSettings(**given)
+    """Return the aggregation settings a run used (from ``run.json``); see ``AggregateSettings.from_run``."""
+    return AggregateSettings.from_run(run.get("aggregate") or {})
 
 
 def corpus_targets(documents: pd.DataFrame, run: dict) -> list[str]:

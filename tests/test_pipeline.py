@@ -68,7 +68,20 @@ def test_read_results_roundtrip(tiny_settings, tmp_path):
     write_results(r, tmp_path, ["parquet"])
     back = read_results(tmp_path)
     pd.testing.assert_frame_equal(back.documents, r.documents)
+    pd.testing.assert_frame_equal(back.sentences, r.sentences)
     assert back.run["documents"] == 2
+    # sentence context: the premise is the sentence, so it is not written twice
+    assert "premise" not in pd.read_parquet(tmp_path / "sentences.parquet").columns
+
+
+def test_window_premises_are_written_and_read_back(tiny_settings, tmp_path):
+    from dataclasses import replace
+
+    r = label_corpus(_docs(), replace(tiny_settings, context="window"))
+    assert not r.sentences["premise"].equals(r.sentences["sentence"])
+    write_results(r, tmp_path, ["csv"])
+    assert "premise" in pd.read_csv(tmp_path / "sentences.csv").columns
+    pd.testing.assert_series_equal(read_results(tmp_path).sentences["premise"], r.sentences["premise"])
 
 
 def test_model_folder_without_entailment_label_is_refused(tmp_path, tiny_model_dir):
