@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .pipeline import Results
@@ -89,7 +90,10 @@ def write_results(results: Results, out: str | Path, formats: list[str] | tuple[
             path.write_bytes(tables_to_bytes(tables, "xlsx"))
             written.append(path)
         else:
-            written.extend(write_table(df, out / name, fmt) for name, df in tables.items())
+            for name, df in tables.items():
+                if fmt == "parquet" and name == "sentences":
+                    df = _drop_sentence_text(df, tables["texts"])
+                written.append(write_table(df, out / name, fmt))
     run = out / "run.json"
     run.write_text(json.dumps(results.run, indent=1, ensure_ascii=False, default=str) + "\n")
     written.append(run)
@@ -102,6 +106,27 @@ def _drop_redundant_premise(sentences: pd.DataFrame) -> pd.DataFrame:
     if "premise" in sentences and "sentence" in sentences and sentences["premise"].equals(sentences["sentence"]):
         return sentences.drop(columns="premise")
     return sentences
+
+
+def _sentence_texts(texts: pd.DataFrame) -> pd.Series:
+    """Return every document's sentences from the texts table, indexed by (doc_id, sent_idx)."""
+    rows = [(doc, i, text) for doc, js in zip(texts["doc_id"], texts["sentences"])
+            for i, text in enumerate(json.loads(js) if isinstance(js, str) else list(js))]
+    frame = pd.DataFrame(rows, columns=["doc_id", "sent_idx", "sentence"])
+    return frame.set_index(["doc_id", "sent_idx"])["sentence"]
+
+
+def _drop_sentence_text(sentences: pd.DataFrame, texts: pd.DataFrame) -> pd.DataFrame:
+    # Parquet is the app's storage format: there each sentence's text is kept once, in the
+    # texts table, and read_results puts it back. Only when every row's text is exactly the
+    # one texts holds; CSV, JSON and XLSX stay self-contained for people to read.
+    if "sentence" not in sentences or sentences.empty or "sentences" not in texts:
+        return sentences
+    keys = pd.MultiIndex.from_arrays([sentences["doc_id"], sentences["sent_idx"]])
+    stored = _sentence_texts(texts).reindex(keys)
+    if not np.array_equal(stored.to_numpy(dtype=object), sentences["sentence"].to_numpy(dtype=object)):
+        return sentences
+    return sentences.drop(columns="sentence")
 
 
 def read_results(folder: str | Path) -> Results:
@@ -127,6 +152,13 @@ def read_results(folder: str | Path) -> Results:
             if col in tables[name]:
                 tables[name][col] = tables[name][col].fillna("")
     sents = tables["sentences"]
+    if "sentence" not in sents:  # Parquet keeps sentence text once, in the texts table
+        text = _sentence_texts(tables["texts"]).reindex(pd.MultiIndex.from_arrays([sents["doc_id"], sents["sent_idx"]]))
+        if text.isna().any():
+            raise ValueError(f"{folder}: sentences table has no sentence text and the texts table lacks "
+                             f"{int(text.isna().sum())} of its sentences; relabel the corpus")
+        at = sents.columns.get_loc("paragraph") + 1 if "paragraph" in sents else len(sents.columns)
+        sents.insert(at, "sentence", text.to_numpy(dtype=object))
     if "premise" not in sents and "sentence" in sents:  # written without it: the premise was the sentence
         sents.insert(sents.columns.get_loc("sentence") + 1, "premise", sents["sentence"])
     run_path = folder / "run.json"

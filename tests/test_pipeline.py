@@ -70,8 +70,28 @@ def test_read_results_roundtrip(tiny_settings, tmp_path):
     pd.testing.assert_frame_equal(back.documents, r.documents)
     pd.testing.assert_frame_equal(back.sentences, r.sentences)
     assert back.run["documents"] == 2
-    # sentence context: the premise is the sentence, so it is not written twice
-    assert "premise" not in pd.read_parquet(tmp_path / "sentences.parquet").columns
+    # sentence context: the premise is the sentence, and Parquet keeps sentence text once (texts)
+    on_disk = pd.read_parquet(tmp_path / "sentences.parquet").columns
+    assert "premise" not in on_disk and "sentence" not in on_disk
+    write_results(r, tmp_path / "csv", ["csv"])  # CSV stays self-contained for people
+    assert "sentence" in pd.read_csv(tmp_path / "csv" / "sentences.csv").columns
+
+
+def test_sentence_text_is_kept_when_texts_do_not_match(tiny_settings, tmp_path):
+    r = label_corpus(_docs(), tiny_settings)
+    r.sentences.loc[0, "sentence"] = "edited by hand"
+    write_results(r, tmp_path, ["parquet"])
+    assert "sentence" in pd.read_parquet(tmp_path / "sentences.parquet").columns
+    assert read_results(tmp_path).sentences.loc[0, "sentence"] == "edited by hand"
+
+
+def test_missing_sentence_text_is_a_clear_error(tiny_settings, tmp_path):
+    r = label_corpus(_docs(), tiny_settings)
+    write_results(r, tmp_path, ["parquet"])
+    texts = pd.read_parquet(tmp_path / "texts.parquet")
+    texts.iloc[:0].to_parquet(tmp_path / "texts.parquet", index=False)
+    with pytest.raises(ValueError, match="lacks"):
+        read_results(tmp_path)
 
 
 def test_window_premises_are_written_and_read_back(tiny_settings, tmp_path):
