@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     agg = load_settings().aggregate
     groups = aggregate_groups(docs, "rating", agg)
     groups["cell"] = [f"{r.score:+.3f} [{r.ci_low:+.3f}, {r.ci_high:+.3f}] n={r.n_documents}" for r in groups.itertuples()]
-    print("Mean document score (P(favor) - P(against) averaged over sentences), 95% bootstrap CI, documents:")
+    print("Mean document score (the score each document label rests on), 95% bootstrap CI, documents:")
     print(groups.pivot(index="rating", columns="target", values="cell").to_string())
     outlets = aggregate_groups(docs, ["rating", "source"], agg)
     outlets = outlets[outlets["n_documents"] >= args.min_docs].copy()

@@ -17,6 +17,7 @@ import argparse
 import itertools
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from stance.aggregate import contrast_scores  # noqa: E402
 from stance.calibration import apply_calibration, fit_calibrator  # noqa: E402
 from stance.dochead import DocHead, document_features  # noqa: E402
 from stance.evaluate import evaluate_documents, load_document_gold  # noqa: E402
@@ -33,6 +35,7 @@ from stance.settings import DOC_LABELS, load_settings  # noqa: E402
 
 THRESHOLDS = [0.02, 0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]
 PRIORS = [0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0]
+CONTRASTS = [0.0, 0.5, 0.75, 1.0, 1.25, 1.5]
 L2S = [0.3, 1.0, 3.0, 10.0, 30.0]
 
 
@@ -50,7 +53,10 @@ def _first(g: str) -> str:
     return str(g).split("|")[0]
 
 
-def _weighted_mean(sent: pd.DataFrame, quote_w: float, head_w: float, prior: float = 0.0) -> pd.Series:
+def _weighted_mean(sent: pd.DataFrame, quote_w: float, head_w: float, prior: float = 0.0,
+                   contrast: float = 0.0) -> pd.Series:
+    # the same contrast the engine applies, from the model's raw scores (contrast 0 = raw)
+    sent = sent.assign(score=contrast_scores(sent, contrast))
     w = np.where(sent["cue"] != "", quote_w, 1.0) * np.where(sent["position"].isin(["headline", "lead"]), head_w, 1.0)
     s = sent.assign(w=w, sw=w * sent["score"])
     g = s.groupby(["doc_id", "target"])
@@ -93,27 +99,29 @@ class Trivial(Method):
 
 class MeanThreshold(Method):
     def __init__(self, sent, quote_w=1.0, head_w=1.0, tune=False, symmetric=True, fixed=0.15, name="",
-                 priors=(0.0,)):
-        # one score series per candidate prior (neutral pseudo-sentences), tuned with the threshold
-        self.by_prior = {k: _weighted_mean(sent, quote_w, head_w, k) for k in priors}
-        self.prior = priors[0]
+                 priors=(0.0,), contrasts=(0.0,)):
+        # one score series per candidate (contrast, prior) pair, tuned with the threshold
+        self.by_key = {(c, k): _weighted_mean(sent, quote_w, head_w, k, c) for c in contrasts for k in priors}
+        self.key = (contrasts[0], priors[0])
         self.tune, self.symmetric, self.lo, self.hi = tune, symmetric, fixed, fixed
         self.name = name
+        self.picks: list[tuple] = []  # (contrast, prior, threshold) chosen in each fold
 
     def fit(self, cells):
         if not self.tune:
             return
-        best = (-1.0, self.prior, self.lo, self.hi)
+        best = (-1.0, self.key, self.lo, self.hi)
         pairs = [(t, t) for t in THRESHOLDS] if self.symmetric else list(itertools.product(THRESHOLDS, THRESHOLDS))
-        for k, scores in self.by_prior.items():
+        for key, scores in self.by_key.items():
             for lo, hi in pairs:
                 r = _score(cells, _labels_from_scores(cells, scores, lo, hi))
                 if r.macro_f1 > best[0]:
-                    best = (r.macro_f1, k, lo, hi)
-        _, self.prior, self.lo, self.hi = best
+                    best = (r.macro_f1, key, lo, hi)
+        _, self.key, self.lo, self.hi = best
+        self.picks.append((*self.key, self.lo))
 
     def predict(self, cells):
-        return _labels_from_scores(cells, self.by_prior[self.prior], self.lo, self.hi)
+        return _labels_from_scores(cells, self.by_key[self.key], self.lo, self.hi)
 
 
 class Head(Method):
@@ -180,7 +188,12 @@ def cross_validate(method: Method, cells: pd.DataFrame, k: int, repeats: int) ->
         r = _score(cells, pred.tolist())
         pooled.append((r.macro_f1, r.f_avg, r.accuracy))
     a = np.array(pooled)
-    return {"method": method.name, "macro_f1": a[:, 0].mean(), "macro_f1_sd": a[:, 0].std(),
+    picks = getattr(method, "picks", [])
+    method.picks = []
+    common = Counter(picks).most_common(1)
+    pick = (f"contrast {common[0][0][0]}, prior {common[0][0][1]}, threshold {common[0][0][2]} "
+            f"({common[0][1]} of {len(picks)} folds)") if common else ""
+    return {"method": method.name, "most_common_pick": pick, "macro_f1": a[:, 0].mean(), "macro_f1_sd": a[:, 0].std(),
             "f_avg": a[:, 1].mean(), "f_avg_sd": a[:, 1].std(), "accuracy": a[:, 2].mean(),
             "fold_macro_f1_min": min(fold_f1), "fold_macro_f1_max": max(fold_f1)}
 
@@ -245,7 +258,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.save_calibration:
             cal = fit_calibrator(cal_cells, cal_cells["correct"].tolist(), thr)
             from stance.nli import model_fingerprint
+            agg = settings.aggregate
             cal.info = {"model_fingerprint": model_fingerprint(settings.resolved_model()), "neutral_threshold": thr,
+                        # the engine applies the calibrator only to labels made with these settings
+                        "aggregate": {k: getattr(agg, k) for k in ("neutral_threshold", "prior_sentences",
+                                                                 "contrast_weight", "quote_weight", "headline_weight")},
                         "trained_on": "allsides_dev_gold (39 articles x 3 targets), cells that name the target",
                         "cv_ece": rep["calibrated_ece"], "raw_ece": rep["raw_ece"]}
             cal.save(args.save_calibration)
@@ -262,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
         MeanThreshold(sent, 0.0001, agg.headline_weight, tune=True, name="own voice only, threshold tuned"),
         MeanThreshold(sent, tune=True, priors=PRIORS,
                       name="mean with neutral prior (pseudo-sentences and threshold tuned)"),
+        MeanThreshold(sent, tune=True, priors=PRIORS, contrasts=CONTRASTS,
+                      name="mean, neutral prior, contrast between targets (all three tuned)"),
         MeanThreshold(sent, agg.quote_weight, agg.headline_weight, tune=True, symmetric=False,
                       name="weighted mean, separate favor/against thresholds tuned"),
         Head(sent, name="calibrated head (logistic, l2 chosen by inner CV)"),

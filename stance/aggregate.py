@@ -1,7 +1,9 @@
 """Aggregate sentence scores into document and source stance tables.
 
-Sentence → document. Each sentence that names the target has a signed score
-``s = p(favor) − p(against)`` in [-1, 1] and a weight: ``quote_weight`` for reported
+Sentence → document. Each sentence that names the target has a signed raw score
+``p(favor) − p(against)`` in [-1, 1]; where the sentence also names other targets, its
+score ``s`` is taken relative to theirs (``contrast_weight``, see :func:`contrast_scores`),
+else ``s`` is the raw score. Each sentence has a weight: ``quote_weight`` for reported
 speech (quotes and attributions carry someone else's position, which the article need not
 adopt), ``headline_weight`` for the headline and lead (where the article frames its
 story). The document score is the weighted mean of ``s``, with ``prior_sentences``
@@ -56,6 +58,28 @@ def sentence_weights(position: pd.Series, attributed: pd.Series, settings: Aggre
     return w
 
 
+def contrast_scores(sentences: pd.DataFrame, weight: float) -> np.ndarray:
+    """Return each row's score relative to the other targets its sentence names.
+
+    Takes a sentence table (``doc_id, sent_idx, target`` and the raw signed ``score`` column
+    given as ``raw_score`` when present, else ``score``) and the contrast weight λ; returns
+    ``s_t − λ · mean(s_o)`` over the other targets ``o`` scored on the same sentence, and
+    ``s_t`` unchanged where the sentence names one target. Why: news of a conflict reads as
+    negative about every party in it ("Israel struck Iranian sites"), so the raw score
+    calls a report "against" both; the side a sentence takes shows in how it treats one
+    party relative to the others. λ = 0 gives the raw scores.
+    """
+    raw = sentences["raw_score"] if "raw_score" in sentences else sentences["score"]
+    raw = raw.astype(float)
+    if weight == 0 or sentences.empty:
+        return raw.to_numpy(copy=True)
+    g = raw.groupby([sentences["doc_id"], sentences["sent_idx"]])
+    total, n = g.transform("sum").to_numpy(), g.transform("size").to_numpy()
+    s = raw.to_numpy()
+    others = (total - s) / np.maximum(n - 1, 1)
+    return np.where(n > 1, s - weight * others, s)
+
+
 def document_score(scores: np.ndarray, weights: np.ndarray, prior: float = 0.0) -> np.ndarray:
     """Return the weighted mean of sentence ``scores`` with ``prior`` neutral pseudo-sentences.
 
@@ -83,8 +107,14 @@ def _evidence(group: pd.DataFrame, side: str, k: int) -> str:
         sel = group[group["score"] > 0].nlargest(k, "score")
     else:
         sel = group[group["score"] < 0].nsmallest(k, "score")
-    items = [{"sent_idx": int(r.sent_idx), "text": r.sentence, "score": round(float(r.score), 4),
-              "attributed": bool(r.cue)} for r in sel.itertuples()]
+    items = []
+    for r in sel.itertuples():
+        item = {"sent_idx": int(r.sent_idx), "text": r.sentence, "score": round(float(r.score), 4),
+                "attributed": bool(r.cue)}
+        raw = getattr(r, "raw_score", r.score)
+        if abs(raw - r.score) > 1e-9:  # the sentence names other targets: say what the model said
+            item["raw_score"] = round(float(raw), 4)
+        items.append(item)
     return json.dumps(items, ensure_ascii=False)
 
 

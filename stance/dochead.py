@@ -41,7 +41,9 @@ def document_features(sentences: pd.DataFrame) -> pd.DataFrame:
     returns a DataFrame indexed by (doc_id, target) with the columns in ``FEATURES``.
     Missing groups (no own-voice or no quoted sentence) fall back to the overall mean.
     """
-    s = sentences.assign(own=sentences["cue"].fillna("") == "",
+    # the head was fitted on the model's own scores, before any contrast between targets
+    raw = sentences["raw_score"] if "raw_score" in sentences else sentences["score"]
+    s = sentences.assign(score=raw, own=sentences["cue"].fillna("") == "",
                          head=sentences["position"].isin(["headline", "lead"]))
     g = s.groupby(["doc_id", "target"], sort=False)
     f = pd.DataFrame({

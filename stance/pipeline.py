@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .aggregate import aggregate_documents, aggregate_groups, sentence_weights
+from .aggregate import aggregate_documents, aggregate_groups, contrast_scores, sentence_weights
 from .cache import ScoreCache, score_key
 from .corpus import Corpus
 from .nli import NLIModel, load_nli_model, model_fingerprint
@@ -23,7 +23,8 @@ from .targets import build_matchers
 SCORE_CHUNK = 2048
 
 SENTENCE_COLUMNS = ["doc_id", "source", "target", "sent_idx", "paragraph", "sentence", "premise",
-                    "aliases", "position", "cue", "p_favor", "p_against", "p_neutral", "score", "weight"]
+                    "aliases", "position", "cue", "p_favor", "p_against", "p_neutral", "raw_score", "score",
+                    "weight"]
 
 
 @dataclass
@@ -120,18 +121,24 @@ def display_path(name: str) -> str:
 
 def units_frame(units: list[Unit]) -> pd.DataFrame:
     """Return the units as a DataFrame with the sentence-table columns before scoring."""
-    cols = [c for c in SENTENCE_COLUMNS if c not in ("p_favor", "p_against", "p_neutral", "score", "weight")]
+    cols = [c for c in SENTENCE_COLUMNS if c not in ("p_favor", "p_against", "p_neutral", "raw_score", "score", "weight")]
     return pd.DataFrame([u.__dict__ for u in units], columns=cols)
 
 
 def sentence_table(units: pd.DataFrame, probs: np.ndarray, settings: Settings) -> pd.DataFrame:
-    """Attach probabilities, signed score and aggregation weight to the unit rows."""
+    """Attach probabilities, signed scores and aggregation weight to the unit rows.
+
+    ``raw_score`` is p(favor) − p(against); ``score``, the one documents are built from, is
+    the raw score relative to the other targets the same sentence names
+    (:func:`stance.aggregate.contrast_scores`, ``aggregate.contrast_weight``).
+    """
     df = units.copy()
     if len(df):
         df["p_favor"], df["p_against"], df["p_neutral"] = probs[:, 0], probs[:, 1], probs[:, 2]
     else:
         df["p_favor"] = df["p_against"] = df["p_neutral"] = pd.Series(dtype=float)
-    df["score"] = df["p_favor"] - df["p_against"]
+    df["raw_score"] = df["p_favor"] - df["p_against"]
+    df["score"] = contrast_scores(df, settings.aggregate.contrast_weight)
     df["weight"] = sentence_weights(df["position"], df["cue"] != "", settings.aggregate)
     return df[SENTENCE_COLUMNS]
 
@@ -171,14 +178,24 @@ def find_head(settings: Settings, fingerprint: str | None = None):
 def find_calibrator(settings: Settings, fingerprint: str | None = None):
     """Return the confidence calibrator fitted for the model (see ``stance.calibration``), or None.
 
-    Only the mean-and-threshold rule is calibrated this way (the head has its own probabilities).
+    Only the mean-and-threshold rule is calibrated this way (the head has its own probabilities),
+    and only under the aggregation settings it was fitted with (``info["aggregate"]``): labels
+    made with another threshold, prior or contrast are other labels, and their confidence
+    stays the raw bootstrap agreement.
     """
     from .calibration import calibration_path
     from .dochead import DocHead
 
     fingerprint = fingerprint or model_fingerprint(settings.resolved_model())
     path = calibration_path(HEADS_DIR, fingerprint)
-    return DocHead.load(path) if path.is_file() else None
+    if not path.is_file():
+        return None
+    cal = DocHead.load(path)
+    fitted = cal.info.get("aggregate", {})
+    now = settings.aggregate.__dict__
+    if any(k in now and not np.isclose(float(v), float(now[k])) for k, v in fitted.items()):
+        return None
+    return cal
 
 
 def confidence_basis(settings: Settings, fingerprint: str) -> str:
@@ -187,7 +204,7 @@ def confidence_basis(settings: Settings, fingerprint: str) -> str:
         return "probability of the calibrated document head"
     if find_calibrator(settings, fingerprint) is not None:
         return "P(label right), calibrated on the AllSides dev gold (raw bootstrap agreement in 'agreement')"
-    return "bootstrap agreement over the document's sentences (not calibrated for this model)"
+    return "bootstrap agreement over the document's sentences (not calibrated for this model and these settings)"
 
 
 def build_tables(corpus: Corpus, prepared: list[PreparedDocument], sentences: pd.DataFrame,

@@ -636,10 +636,12 @@ def badge_html(label: str, score: float | None = None, human: bool = False) -> s
 def excerpt_html(item: dict, matchers: Iterable[TargetMatcher]) -> str:
     """Return one evidence excerpt as an HTML card: highlighted sentence, score and its document."""
     quoted = " · quoted/attributed" if item.get("attributed") else ""
+    raw = (f" (model {_fmt_score(float(item['raw_score']))}, taken relative to the other targets it names)"
+           if item.get("raw_score") is not None else "")
     meta = f"{html.escape(_short(str(item.get('title') or ''), 80))} · {html.escape(str(item.get('date') or 'undated'))}"
     return (f'<div class="excerpt" style="border-left:5px solid {score_css(item["score"], 0.9)};padding:4px 8px;margin:6px 0">'
             f'<div>{highlight_html(str(item["text"]), matchers)}</div>'
-            f'<div style="font-size:0.8em;color:#555">score {_fmt_score(float(item["score"]))}{quoted} · '
+            f'<div style="font-size:0.8em;color:#555">score {_fmt_score(float(item["score"]))}{raw}{quoted} · '
             f'sentence {int(item["sent_idx"])} of {html.escape(str(item.get("doc_id", "")))} · {meta}</div></div>')
 
 
@@ -683,7 +685,8 @@ def _plain(text: str) -> str:
 
 def document_sentences(sentences: pd.DataFrame, doc_id: str) -> pd.DataFrame:
     """Return one document's scored sentences (one row per sentence × target), in text order."""
-    cols = ["sent_idx", "target", "score", "p_favor", "p_against", "p_neutral", "weight", "position", "cue", "sentence"]
+    cols = ["sent_idx", "target", "score", "raw_score", "p_favor", "p_against", "p_neutral", "weight", "position", "cue",
+            "sentence"]
     rows = sentences[sentences["doc_id"] == doc_id]
     return rows[[c for c in cols if c in rows]].sort_values(["sent_idx", "target"]).reset_index(drop=True)
 

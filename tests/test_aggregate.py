@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stance.aggregate import aggregate_documents, aggregate_groups, bootstrap_interval, label_from_score
+from stance.aggregate import aggregate_documents, aggregate_groups, bootstrap_interval, contrast_scores, label_from_score
 from stance.settings import AggregateSettings
 
 AGG = AggregateSettings(neutral_threshold=0.15, quote_weight=0.5, headline_weight=2.0, top_evidence=2,
@@ -65,6 +65,41 @@ def test_neutral_prior_shrinks_passing_mentions_more_than_sustained_positions(me
     assert b.loc["d2", "score"] == pytest.approx(-0.5) and b.loc["d2", "label"] == "against"
     # identical sentences: every resample gives the same score, so agreement stays 1
     assert b.loc["d2", "confidence"] == 1.0
+
+
+def test_contrast_takes_each_target_relative_to_the_others_its_sentence_names():
+    s = pd.DataFrame([
+        {"doc_id": "d1", "sent_idx": 0, "target": "Iran", "raw_score": -0.8},           # "Israel struck Iran ..."
+        {"doc_id": "d1", "sent_idx": 0, "target": "Israel", "raw_score": -0.4},
+        {"doc_id": "d1", "sent_idx": 1, "target": "Iran", "raw_score": -0.5},           # names Iran alone
+        {"doc_id": "d1", "sent_idx": 2, "target": "Iran", "raw_score": 0.2},            # three targets
+        {"doc_id": "d1", "sent_idx": 2, "target": "Israel", "raw_score": -0.4},
+        {"doc_id": "d1", "sent_idx": 2, "target": "United States", "raw_score": 0.0},
+        {"doc_id": "d2", "sent_idx": 0, "target": "Israel", "raw_score": 0.6},           # same index, other doc
+    ])
+    out = contrast_scores(s, 1.0)
+    # s_t - mean(others); a sentence naming one target keeps its raw score
+    np.testing.assert_allclose(out, [-0.8 + 0.4, -0.4 + 0.8, -0.5, 0.2 + 0.2, -0.4 - 0.1, 0.0 - (-0.1), 0.6])
+    np.testing.assert_allclose(contrast_scores(s, 0.0), s["raw_score"])
+    np.testing.assert_allclose(contrast_scores(s, 0.5)[:2], [-0.8 + 0.2, -0.4 + 0.4], atol=1e-12)
+    # without a raw_score column the score column is the raw score
+    np.testing.assert_allclose(contrast_scores(s.rename(columns={"raw_score": "score"}), 1.0), out)
+
+
+def test_contrast_turns_a_shared_conflict_tone_into_a_side(meta):
+    # both parties read negative in every sentence; Iran more so: the document sides with Israel
+    rows = []
+    for i in range(4):
+        rows += [{**sent("d1", "Iran", i, 0.0), "raw_score": -0.7}, {**sent("d1", "Israel", i, 0.0), "raw_score": -0.3}]
+    s = pd.DataFrame(rows)
+    agg = AggregateSettings(neutral_threshold=0.1, prior_sentences=0.0, contrast_weight=1.0)
+    s["score"] = contrast_scores(s, agg.contrast_weight)
+    docs = aggregate_documents(s, meta, ["Iran", "Israel"], agg).set_index(["doc_id", "target"])
+    assert docs.loc[("d1", "Iran"), "score"] == pytest.approx(-0.4)
+    assert docs.loc[("d1", "Israel"), "score"] == pytest.approx(0.4)
+    assert docs.loc[("d1", "Israel"), "label"] == "favor"
+    ev = json.loads(docs.loc[("d1", "Israel"), "evidence_favor"])[0]
+    assert ev["score"] == pytest.approx(0.4) and ev["raw_score"] == pytest.approx(-0.3)  # both numbers shown
 
 
 def test_source_table_means_documents_not_sentences(meta):

@@ -67,3 +67,20 @@ def test_pipeline_finds_calibrator_by_fingerprint(tmp_path, monkeypatch):
     cal.save(calibration_path(tmp_path, "fp-x"))
     assert pipeline.find_calibrator(settings, "fp-x").weights == cal.weights
     assert "calibrated on the AllSides dev gold" in pipeline.confidence_basis(settings, "fp-x")
+
+
+def test_calibrator_applies_only_to_the_settings_it_was_fitted_with(tmp_path, monkeypatch):
+    from stance.settings import load_settings
+
+    train, right = _rows(200)
+    cal = fit_calibrator(train, right, 0.25)
+    cal.info = {"aggregate": {"neutral_threshold": 0.25, "prior_sentences": 3.0, "contrast_weight": 1.25}}
+    cal.save(calibration_path(tmp_path, "fp-x"))
+    monkeypatch.setattr(pipeline, "HEADS_DIR", tmp_path)
+    same = load_settings(overrides={"aggregate": {"neutral_threshold": 0.25, "prior_sentences": 3.0,
+                                                  "contrast_weight": 1.25}})
+    other = load_settings(overrides={"aggregate": {"neutral_threshold": 0.25, "prior_sentences": 3.0,
+                                                   "contrast_weight": 0.0}})
+    assert pipeline.find_calibrator(same, "fp-x") is not None
+    assert pipeline.find_calibrator(other, "fp-x") is None
+    assert "not calibrated for this model and these settings" in pipeline.confidence_basis(other, "fp-x")
