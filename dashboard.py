@@ -507,7 +507,12 @@ def drilldown_tab(c: Corpus, docs: pd.DataFrame) -> None:
                "certain; hover for the score); dotted underline: scored toward another target; yellow: target mentions.")
     st.markdown("**Sentence scores**")
     st.dataframe(sent_table, hide_index=True, width="stretch", height=260,
-                 column_config={"score": st.column_config.NumberColumn(format="%+.3f")})
+                 column_config={
+                     "score": st.column_config.NumberColumn(
+                         format="%+.3f", help="What the document label rests on: the model's score, taken relative to "
+                                              "the other targets the same sentence names (equal to raw_score when it "
+                                              "names one)"),
+                     "raw_score": st.column_config.NumberColumn(format="%+.3f", help="p_favor − p_against from the model")})
     download_row("sentences", lambda: {"sentences": sent_table}, f"sentences_{doc_id}", len(sent_table))
     removed = views.document_removed(c.removed, doc_id)
     with st.expander(f"What cleaning removed ({len(removed)} lines)"):

@@ -270,6 +270,9 @@ def test_excerpt_and_badge_html_escape(iran):
     card = views.excerpt_html({"text": "<b>Iran</b>", "score": -0.5, "sent_idx": 3, "doc_id": "<x>", "title": "<t>",
                                "attributed": True}, iran)
     assert "<b>" not in card and "&lt;x&gt;" in card and "quoted" in card
+    assert "relative to the other targets" not in card
+    contrasted = views.excerpt_html({"text": "Israel struck Iran.", "score": -0.2, "raw_score": -0.7, "sent_idx": 0}, iran)
+    assert "score −0.20 (model −0.70, taken relative to the other targets it names)" in contrasted.replace("-", "−")
     badge = views.badge_html("favor", 0.31, human=True)
     assert "favor +0.31" in badge and "human" in badge
     assert "not mentioned" in views.badge_html("not_mentioned")
