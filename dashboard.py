@@ -512,7 +512,10 @@ def drilldown_tab(c: Corpus, docs: pd.DataFrame) -> None:
                          format="%+.3f", help="What the document label rests on: the model's score, taken relative to "
                                               "the other targets the same sentence names (equal to raw_score when it "
                                               "names one)"),
-                     "raw_score": st.column_config.NumberColumn(format="%+.3f", help="p_favor − p_against from the model")})
+                     "raw_score": st.column_config.NumberColumn(format="%+.3f", help="p_favor − p_against from the model"),
+                     "weight": st.column_config.NumberColumn(
+                         format="%.3f", help="How much the sentence counts in the document score: quote and headline "
+                                             "weights × (1 − p_neutral) ^ strength_weight (settings, [aggregate])")})
     download_row("sentences", lambda: {"sentences": sent_table}, f"sentences_{doc_id}", len(sent_table))
     removed = views.document_removed(c.removed, doc_id)
     with st.expander(f"What cleaning removed ({len(removed)} lines)"):

@@ -25,17 +25,18 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stance.aggregate import contrast_scores  # noqa: E402
+from stance.aggregate import contrast_scores, sentence_weights  # noqa: E402
 from stance.calibration import apply_calibration, fit_calibrator  # noqa: E402
 from stance.dochead import DocHead, document_features  # noqa: E402
 from stance.evaluate import evaluate_documents, load_document_gold  # noqa: E402
 from stance.metrics import evaluate_labels, reliability  # noqa: E402
 from stance.pipeline import label_corpus  # noqa: E402
-from stance.settings import DOC_LABELS, load_settings  # noqa: E402
+from stance.settings import DOC_LABELS, AggregateSettings, load_settings  # noqa: E402
 
 THRESHOLDS = [0.02, 0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]
 PRIORS = [0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0]
 CONTRASTS = [0.0, 0.5, 0.75, 1.0, 1.25, 1.5]
+STRENGTHS = [0.0, 0.5, 1.0, 1.5]
 L2S = [0.3, 1.0, 3.0, 10.0, 30.0]
 
 
@@ -54,10 +55,11 @@ def _first(g: str) -> str:
 
 
 def _weighted_mean(sent: pd.DataFrame, quote_w: float, head_w: float, prior: float = 0.0,
-                   contrast: float = 0.0) -> pd.Series:
-    # the same contrast the engine applies, from the model's raw scores (contrast 0 = raw)
+                   contrast: float = 0.0, strength: float = 0.0) -> pd.Series:
+    # the same contrast and weights the engine applies, from the model's raw scores
     sent = sent.assign(score=contrast_scores(sent, contrast))
-    w = np.where(sent["cue"] != "", quote_w, 1.0) * np.where(sent["position"].isin(["headline", "lead"]), head_w, 1.0)
+    agg = AggregateSettings(quote_weight=quote_w, headline_weight=head_w, strength_weight=strength)
+    w = sentence_weights(sent["position"], sent["cue"] != "", agg, sent["p_neutral"])
     s = sent.assign(w=w, sw=w * sent["score"])
     g = s.groupby(["doc_id", "target"])
     return g["sw"].sum() / (g["w"].sum() + prior)
@@ -99,13 +101,14 @@ class Trivial(Method):
 
 class MeanThreshold(Method):
     def __init__(self, sent, quote_w=1.0, head_w=1.0, tune=False, symmetric=True, fixed=0.15, name="",
-                 priors=(0.0,), contrasts=(0.0,)):
-        # one score series per candidate (contrast, prior) pair, tuned with the threshold
-        self.by_key = {(c, k): _weighted_mean(sent, quote_w, head_w, k, c) for c in contrasts for k in priors}
-        self.key = (contrasts[0], priors[0])
+                 priors=(0.0,), contrasts=(0.0,), strengths=(0.0,)):
+        # one score series per candidate (contrast, prior, strength), tuned with the threshold
+        self.by_key = {(c, k, g): _weighted_mean(sent, quote_w, head_w, k, c, g)
+                       for c in contrasts for k in priors for g in strengths}
+        self.key = (contrasts[0], priors[0], strengths[0])
         self.tune, self.symmetric, self.lo, self.hi = tune, symmetric, fixed, fixed
         self.name = name
-        self.picks: list[tuple] = []  # (contrast, prior, threshold) chosen in each fold
+        self.picks: list[tuple] = []  # (contrast, prior, strength, threshold) chosen in each fold
 
     def fit(self, cells):
         if not self.tune:
@@ -191,8 +194,8 @@ def cross_validate(method: Method, cells: pd.DataFrame, k: int, repeats: int) ->
     picks = getattr(method, "picks", [])
     method.picks = []
     common = Counter(picks).most_common(1)
-    pick = (f"contrast {common[0][0][0]}, prior {common[0][0][1]}, threshold {common[0][0][2]} "
-            f"({common[0][1]} of {len(picks)} folds)") if common else ""
+    pick = (f"contrast {common[0][0][0]}, prior {common[0][0][1]}, strength {common[0][0][2]}, "
+            f"threshold {common[0][0][3]} ({common[0][1]} of {len(picks)} folds)") if common else ""
     return {"method": method.name, "most_common_pick": pick, "macro_f1": a[:, 0].mean(), "macro_f1_sd": a[:, 0].std(),
             "f_avg": a[:, 1].mean(), "f_avg_sd": a[:, 1].std(), "accuracy": a[:, 2].mean(),
             "fold_macro_f1_min": min(fold_f1), "fold_macro_f1_max": max(fold_f1)}
@@ -261,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
             agg = settings.aggregate
             cal.info = {"model_fingerprint": model_fingerprint(settings.resolved_model()), "neutral_threshold": thr,
                         # the engine applies the calibrator only to labels made with these settings
-                        "aggregate": {k: getattr(agg, k) for k in ("neutral_threshold", "prior_sentences",
+                        "aggregate": {k: getattr(agg, k) for k in ("neutral_threshold", "prior_sentences", "strength_weight",
                                                                  "contrast_weight", "quote_weight", "headline_weight")},
                         "trained_on": "allsides_dev_gold (39 articles x 3 targets), cells that name the target",
                         "cv_ece": rep["calibrated_ece"], "raw_ece": rep["raw_ece"]}
@@ -281,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
                       name="mean with neutral prior (pseudo-sentences and threshold tuned)"),
         MeanThreshold(sent, tune=True, priors=PRIORS, contrasts=CONTRASTS,
                       name="mean, neutral prior, contrast between targets (all three tuned)"),
+        MeanThreshold(sent, tune=True, priors=PRIORS, contrasts=CONTRASTS, strengths=STRENGTHS,
+                      name="mean, neutral prior, contrast, strength weight (all four tuned)"),
         MeanThreshold(sent, agg.quote_weight, agg.headline_weight, tune=True, symmetric=False,
                       name="weighted mean, separate favor/against thresholds tuned"),
         Head(sent, name="calibrated head (logistic, l2 chosen by inner CV)"),
@@ -291,6 +296,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"model {settings.resolved_model()}, context {settings.context}, "
               f"{args.folds}-fold CV over {cells['doc_id'].nunique()} documents x {args.repeats} repeats")
         print(table.round(3).to_string(index=False))
+    for m in methods:
+        if isinstance(m, MeanThreshold) and m.tune and len(m.by_key) > 1:
+            m.fit(cells)  # on all dev cells: what the defaults would be if this row shipped
+            print(f"fitted on all {len(cells)} cells, '{m.name}' picks contrast {m.key[0]}, prior {m.key[1]}, "
+                  f"strength {m.key[2]}, threshold {m.lo}")
     if args.json:
         Path(args.json).write_text(table.to_json(orient="records", indent=1))
     if args.save:

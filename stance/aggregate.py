@@ -3,7 +3,8 @@
 Sentence → document. Each sentence that names the target has a signed raw score
 ``p(favor) − p(against)`` in [-1, 1]; where the sentence also names other targets, its
 score ``s`` is taken relative to theirs (``contrast_weight``, see :func:`contrast_scores`),
-else ``s`` is the raw score. Each sentence has a weight: ``quote_weight`` for reported
+else ``s`` is the raw score. Each sentence has a weight: ``(1 − p(neutral)) ** strength_weight``
+(how clearly the model reads it as taking a side) times ``quote_weight`` for reported
 speech (quotes and attributions carry someone else's position, which the article need not
 adopt), ``headline_weight`` for the headline and lead (where the article frames its
 story). The document score is the weighted mean of ``s``, with ``prior_sentences``
@@ -50,11 +51,21 @@ def label_from_score(score: np.ndarray | float, threshold: float) -> np.ndarray:
     return np.where(s > threshold, "favor", np.where(s < -threshold, "against", "neutral"))
 
 
-def sentence_weights(position: pd.Series, attributed: pd.Series, settings: AggregateSettings) -> np.ndarray:
-    """Return each sentence's aggregation weight from its position and attribution."""
+def sentence_weights(position: pd.Series, attributed: pd.Series, settings: AggregateSettings,
+                     p_neutral: pd.Series | np.ndarray | None = None) -> np.ndarray:
+    """Return each sentence's aggregation weight.
+
+    Takes the sentences' positions, whether each is attributed, the settings and (optionally)
+    the model's p(neutral); returns ``quote_weight`` for attributed sentences ×
+    ``headline_weight`` for the headline and lead × ``(1 − p_neutral) ** strength_weight``:
+    a sentence the model reads as taking a side counts more than reporting it reads as
+    neutral, which otherwise dilutes the stance of a long article toward nothing.
+    """
     w = np.ones(len(position))
     w[np.asarray(attributed, dtype=bool)] *= settings.quote_weight
     w[np.isin(np.asarray(position), ["headline", "lead"])] *= settings.headline_weight
+    if p_neutral is not None and settings.strength_weight:
+        w *= np.clip(1.0 - np.asarray(p_neutral, dtype=float), 0.0, 1.0) ** settings.strength_weight
     return w
 
 

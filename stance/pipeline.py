@@ -139,7 +139,7 @@ def sentence_table(units: pd.DataFrame, probs: np.ndarray, settings: Settings) -
         df["p_favor"] = df["p_against"] = df["p_neutral"] = pd.Series(dtype=float)
     df["raw_score"] = df["p_favor"] - df["p_against"]
     df["score"] = contrast_scores(df, settings.aggregate.contrast_weight)
-    df["weight"] = sentence_weights(df["position"], df["cue"] != "", settings.aggregate)
+    df["weight"] = sentence_weights(df["position"], df["cue"] != "", settings.aggregate, df["p_neutral"])
     return df[SENTENCE_COLUMNS]
 
 

@@ -34,23 +34,26 @@ class SettingsError(ValueError):
 
 #: Aggregation keys added after results were first written, with the value that reproduces
 #: what a run written before the key existed did (read by ``AggregateSettings.from_run``).
-AGGREGATE_KEYS_ADDED = {"prior_sentences": 0.0, "contrast_weight": 0.0}
+AGGREGATE_KEYS_ADDED = {"prior_sentences": 0.0, "contrast_weight": 0.0, "strength_weight": 0.0}
 
 
 @dataclass(frozen=True)
 class AggregateSettings:
     """Knobs of sentence → document → source aggregation (see ``stance.aggregate``)."""
 
-    neutral_threshold: float = 0.12
+    neutral_threshold: float = 0.08
     quote_weight: float = 1.0
     headline_weight: float = 1.0
     # neutral pseudo-sentences added to every document's mean, so a stance resting on one or
     # two sentences needs stronger wording than one held across the article (0 = plain mean)
-    prior_sentences: float = 3.0
+    prior_sentences: float = 5.0
     # a target's sentence score minus this × the mean score of the other targets the same
     # sentence names: conflict news is negative about every party in it, and the side a
     # sentence takes shows in how it treats one party against the others (0 = raw scores)
-    contrast_weight: float = 1.25
+    contrast_weight: float = 1.5
+    # sentence weight × (1 − p_neutral) ** this: sentences the model reads as taking a side count
+    # more than reporting it reads as neutral (0 = every sentence counts the same)
+    strength_weight: float = 1.0
     min_confidence: float = 0.0
     top_evidence: int = 3
     method: str = "mean"  # "mean"; "head" (calibrated head, must exist); "auto" (head when one fits the model)

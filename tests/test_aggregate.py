@@ -8,7 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stance.aggregate import aggregate_documents, aggregate_groups, bootstrap_interval, contrast_scores, label_from_score
+from stance.aggregate import (
+    aggregate_documents,
+    aggregate_groups,
+    bootstrap_interval,
+    contrast_scores,
+    label_from_score,
+    sentence_weights,
+)
 from stance.settings import AggregateSettings
 
 AGG = AggregateSettings(neutral_threshold=0.15, quote_weight=0.5, headline_weight=2.0, top_evidence=2,
@@ -100,6 +107,21 @@ def test_contrast_turns_a_shared_conflict_tone_into_a_side(meta):
     assert docs.loc[("d1", "Israel"), "label"] == "favor"
     ev = json.loads(docs.loc[("d1", "Israel"), "evidence_favor"])[0]
     assert ev["score"] == pytest.approx(0.4) and ev["raw_score"] == pytest.approx(-0.3)  # both numbers shown
+
+
+def test_strength_weight_counts_sentences_that_take_a_side_more():
+    agg = AggregateSettings(quote_weight=0.5, headline_weight=2.0, strength_weight=1.0)
+    pos = pd.Series(["headline", "body", "body"])
+    w = sentence_weights(pos, pd.Series([False, True, False]), agg, np.array([0.2, 0.5, 1.0]))
+    np.testing.assert_allclose(w, [2.0 * 0.8, 0.5 * 0.5, 0.0])
+    # power 0 (or no p_neutral given) leaves the position and attribution weights alone
+    off = AggregateSettings(quote_weight=0.5, headline_weight=2.0, strength_weight=0.0)
+    np.testing.assert_allclose(sentence_weights(pos, pd.Series([False, True, False]), off, np.array([0.2, 0.5, 1.0])),
+                               [2.0, 0.5, 1.0])
+    np.testing.assert_allclose(sentence_weights(pos, pd.Series([False, True, False]), agg), [2.0, 0.5, 1.0])
+    # squared: a sentence at p_neutral 0.5 counts a quarter
+    sq = AggregateSettings(strength_weight=2.0)
+    np.testing.assert_allclose(sentence_weights(pd.Series(["body"]), pd.Series([False]), sq, np.array([0.5])), [0.25])
 
 
 def test_source_table_means_documents_not_sentences(meta):

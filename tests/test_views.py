@@ -63,6 +63,7 @@ def test_runs_from_before_the_neutral_prior_read_as_plain_mean():
     old = {"aggregate": {"neutral_threshold": 0.35, "quote_weight": 1.0}}
     assert views.aggregate_settings(old).prior_sentences == 0.0
     assert views.aggregate_settings(old).contrast_weight == 0.0  # nor the contrast between targets
+    assert views.aggregate_settings(old).strength_weight == 0.0  # nor the strength weight
     assert views.aggregate_settings({"aggregate": {"prior_sentences": 2.0}}).prior_sentences == 2.0
     assert views.aggregate_settings({}) == AggregateSettings()
 
