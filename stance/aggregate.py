@@ -75,7 +75,7 @@ def contrast_scores(sentences: pd.DataFrame, weight: float) -> np.ndarray:
     Takes a sentence table (``doc_id, sent_idx, target`` and the raw signed ``score`` column
     given as ``raw_score`` when present, else ``score``) and the contrast weight λ; returns
     ``s_t − λ · mean(s_o)`` over the other targets ``o`` scored on the same sentence, and
-    ``s_t`` unchanged where the sentence names one target. Why: news of a conflict reads as
+    ``s_t`` unchanged where the sentence names one target, clipped to [-1, 1]. Why: news of a conflict reads as
     negative about every party in it ("Israel struck Iranian sites"), so the raw score
     calls a report "against" both; the side a sentence takes shows in how it treats one
     party relative to the others. λ = 0 gives the raw scores.
@@ -88,7 +88,8 @@ def contrast_scores(sentences: pd.DataFrame, weight: float) -> np.ndarray:
     total, n = g.transform("sum").to_numpy(), g.transform("size").to_numpy()
     s = raw.to_numpy()
     others = (total - s) / np.maximum(n - 1, 1)
-    return np.where(n > 1, s - weight * others, s)
+    # kept in [-1, 1] like every other score (colour scales, thresholds and evidence assume it)
+    return np.where(n > 1, np.clip(s - weight * others, -1.0, 1.0), s)
 
 
 def document_score(scores: np.ndarray, weights: np.ndarray, prior: float = 0.0) -> np.ndarray:

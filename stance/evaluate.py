@@ -119,7 +119,9 @@ def format_wrong_cells(cells: pd.DataFrame, limit: int = 20) -> str:
         score = "" if pd.isna(r.score) else f" score {r.score:+.2f} over {int(r.n_sentences)} sentences"
         lines.append(f"- {r.doc_id} / {r.target}: gold {r.gold}, system {r.label}{score}")
         for e in ev:
-            lines.append(f"    system: ({e['score']:+.2f}{', attributed' if e.get('attributed') else ''}) {e['text'][:160]}")
+            raw = f", model {e['raw_score']:+.2f}" if e.get("raw_score") is not None else ""
+            lines.append(f"    system: ({e['score']:+.2f}{raw}{', attributed' if e.get('attributed') else ''}) "
+                         f"{e['text'][:160]}")
         if getattr(r, "evidence", ""):
             lines.append(f"    readers: {str(r.evidence)[:240]}")
     if len(wrong) > limit:

@@ -89,6 +89,8 @@ def test_contrast_takes_each_target_relative_to_the_others_its_sentence_names():
     np.testing.assert_allclose(out, [-0.8 + 0.4, -0.4 + 0.8, -0.5, 0.2 + 0.2, -0.4 - 0.1, 0.0 - (-0.1), 0.6])
     np.testing.assert_allclose(contrast_scores(s, 0.0), s["raw_score"])
     np.testing.assert_allclose(contrast_scores(s, 0.5)[:2], [-0.8 + 0.2, -0.4 + 0.4], atol=1e-12)
+    # a strong weight cannot push a score past the [-1, 1] every other score lives in
+    np.testing.assert_allclose(contrast_scores(s, 3.0)[:2], [-0.8 + 1.2, 1.0])
     # without a raw_score column the score column is the raw score
     np.testing.assert_allclose(contrast_scores(s.rename(columns={"raw_score": "score"}), 1.0), out)
 
