@@ -66,6 +66,7 @@ class Corpus:
     documents: list[Document]
     warnings: list[str] = field(default_factory=list)
     name: str = ""
+    path: str = ""  # where it was loaded from (results keep texts by reference to it)
 
     def metadata(self) -> pd.DataFrame:
         """Return one row per document: id, source, title, url, date, language and extras."""
@@ -258,6 +259,12 @@ def load_corpus(path: str | Path) -> Corpus:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or folder")
+    corpus = _load_any(path)
+    corpus.path = str(path.resolve())
+    return corpus
+
+
+def _load_any(path: Path) -> Corpus:
     if path.is_file():
         if path.suffix.lower() in TEXT_SUFFIXES:
             warnings: list[str] = []

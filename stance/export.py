@@ -2,7 +2,9 @@
 
 A results folder holds ``sentences``, ``documents``, ``sources``, ``texts`` and
 ``removed`` tables (one file each, or one ``stance.xlsx`` workbook with a sheet each) and
-``run.json`` describing the run (model, templates, counts, timings).
+``run.json`` describing the run (model, templates, counts, timings). Parquet, the app's
+format, keeps text once: sentence text lives in ``texts``, and ``texts`` refers to the
+corpus when the corpus is still there to re-derive it (``stance.corpus_texts``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .corpus_texts import reference_texts, restore_texts
 from .pipeline import Results
 
 FORMATS = ("csv", "xlsx", "json", "parquet")
@@ -82,6 +85,12 @@ def write_results(results: Results, out: str | Path, formats: list[str] | tuple[
     written = []
     tables = {name: getattr(results, name) for name in TABLES}
     tables["sentences"] = _drop_redundant_premise(tables["sentences"])
+    run = dict(results.run)
+    compact_texts = None
+    if "parquet" in formats and run.get("corpus_path"):
+        compact_texts = reference_texts(tables["texts"], run["corpus_path"])
+    if compact_texts is not None:
+        run["texts_from_corpus"] = run["corpus_path"]
     for fmt in formats:
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
@@ -93,10 +102,12 @@ def write_results(results: Results, out: str | Path, formats: list[str] | tuple[
             for name, df in tables.items():
                 if fmt == "parquet" and name == "sentences":
                     df = _drop_sentence_text(df, tables["texts"])
+                if fmt == "parquet" and name == "texts" and compact_texts is not None:
+                    df = compact_texts  # the corpus holds the text; see stance.corpus_texts
                 written.append(write_table(df, out / name, fmt))
-    run = out / "run.json"
-    run.write_text(json.dumps(results.run, indent=1, ensure_ascii=False, default=str) + "\n")
-    written.append(run)
+    run_path = out / "run.json"
+    run_path.write_text(json.dumps(run, indent=1, ensure_ascii=False, default=str) + "\n")
+    written.append(run_path)
     return written
 
 
@@ -147,6 +158,10 @@ def read_results(folder: str | Path) -> Results:
                 break
         else:
             raise FileNotFoundError(f"{folder}: no {name} table (.parquet, .csv or .json)")
+    run_path = folder / "run.json"
+    run = json.loads(run_path.read_text()) if run_path.is_file() else {}
+    if "clean_text" not in tables["texts"] and run.get("texts_from_corpus"):
+        tables["texts"] = restore_texts(tables["texts"], run["texts_from_corpus"], folder)
     for name in ("sentences", "removed"):
         for col in ("cue", "text", "aliases"):
             if col in tables[name]:
@@ -161,6 +176,4 @@ def read_results(folder: str | Path) -> Results:
         sents.insert(at, "sentence", text.to_numpy(dtype=object))
     if "premise" not in sents and "sentence" in sents:  # written without it: the premise was the sentence
         sents.insert(sents.columns.get_loc("sentence") + 1, "premise", sents["sentence"])
-    run_path = folder / "run.json"
-    run = json.loads(run_path.read_text()) if run_path.is_file() else {}
     return Results(**tables, run=run)

@@ -254,7 +254,8 @@ def label_corpus(corpus: Corpus, settings: Settings, scorer: Scorer | None = Non
     sentences = sentence_table(units, probs, settings)
     results = build_tables(corpus, prepared, sentences, settings, scorer.fingerprint)
     results.run = {
-        "corpus": corpus.name, "documents": len(corpus.documents),
+        "corpus": corpus.name, "corpus_path": display_path(corpus.path) if corpus.path else "",
+        "documents": len(corpus.documents),
         "sentences": int(sum(len(p.sentences) for p in prepared)),
         "target_sentences": int(len(units)), "model": display_path(scorer.model_name),
         "model_fingerprint": scorer.fingerprint, "templates": settings.templates,

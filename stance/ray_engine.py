@@ -475,7 +475,8 @@ def label_with_ray(corpus_path: str | Path | Corpus, settings: Settings, out: st
     tables = read_shards(shard_dir, shards)
     results = assemble_results(corpus, tables, settings, signature["model"])
     results.run = {
-        "corpus": corpus.name, "documents": len(corpus.documents),
+        "corpus": corpus.name, "corpus_path": display_path(corpus.path) if corpus.path else "",
+        "documents": len(corpus.documents),
         "sentences": int(results.texts["n_sentences_total"].sum()) if len(results.texts) else 0,
         "target_sentences": int(len(results.sentences)), "model": display_path(model),
         "model_fingerprint": signature["model"], "templates": settings.templates,

@@ -94,6 +94,53 @@ def test_missing_sentence_text_is_a_clear_error(tiny_settings, tmp_path):
         read_results(tmp_path)
 
 
+def _folder_corpus(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Iran test\n\nIran's missile test alarmed the U.S. and Israel.\nNothing else.\n")
+    (folder / "b.txt").write_text("Israel struck Gaza. Israel said it acted in self-defence.\n")
+    return folder
+
+
+def test_texts_are_kept_by_reference_to_the_corpus_and_restored(tiny_settings, tmp_path):
+    folder = _folder_corpus(tmp_path)
+    r = label_corpus(load_corpus(folder), tiny_settings)
+    assert r.run["corpus_path"] == str(folder.resolve())
+    write_results(r, tmp_path / "out", ["parquet", "csv"])
+    on_disk = pd.read_parquet(tmp_path / "out" / "texts.parquet")
+    assert "clean_text" not in on_disk and "sentences" not in on_disk and "spans" in on_disk
+    assert "clean_text" in pd.read_csv(tmp_path / "out" / "texts.csv").columns  # CSV stays self-contained
+    back = read_results(tmp_path / "out")
+    assert back.run["texts_from_corpus"] == r.run["corpus_path"]
+    pd.testing.assert_frame_equal(back.texts, r.texts, check_dtype=False)
+    pd.testing.assert_frame_equal(back.sentences, r.sentences)
+
+
+def test_texts_by_reference_fail_clearly_when_the_corpus_changed_or_moved(tiny_settings, tmp_path):
+    folder = _folder_corpus(tmp_path)
+    write_results(label_corpus(load_corpus(folder), tiny_settings), tmp_path / "out", ["parquet"])
+    (folder / "b.txt").write_text("Israel struck Gaza again.\n")
+    with pytest.raises(ValueError, match="'b' of the corpus .* changed after labelling"):
+        read_results(tmp_path / "out")
+    (folder / "b.txt").unlink()
+    with pytest.raises(ValueError, match="'b' is not in the corpus"):
+        read_results(tmp_path / "out")
+    import shutil
+    shutil.rmtree(folder)
+    with pytest.raises(ValueError, match="by reference to the corpus .* which is not there"):
+        read_results(tmp_path / "out")
+
+
+def test_texts_stay_inline_when_the_corpus_does_not_reproduce_them(tiny_settings, tmp_path):
+    folder = _folder_corpus(tmp_path)
+    r = label_corpus(load_corpus(folder), tiny_settings)
+    r.texts.loc[0, "clean_text"] = "edited by hand"
+    write_results(r, tmp_path / "out", ["parquet"])
+    assert "clean_text" in pd.read_parquet(tmp_path / "out" / "texts.parquet")
+    assert "texts_from_corpus" not in read_results(tmp_path / "out").run
+    assert read_results(tmp_path / "out").texts.loc[0, "clean_text"] == "edited by hand"
+
+
 def test_window_premises_are_written_and_read_back(tiny_settings, tmp_path):
     from dataclasses import replace
 
