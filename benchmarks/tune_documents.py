@@ -261,11 +261,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.save_calibration:
             cal = fit_calibrator(cal_cells, cal_cells["correct"].tolist(), thr)
             from stance.nli import model_fingerprint
-            agg = settings.aggregate
             cal.info = {"model_fingerprint": model_fingerprint(settings.resolved_model()), "neutral_threshold": thr,
                         # the engine applies the calibrator only to labels made with these settings
-                        "aggregate": {k: getattr(agg, k) for k in ("neutral_threshold", "prior_sentences", "strength_weight",
-                                                                 "contrast_weight", "quote_weight", "headline_weight")},
+                        "aggregate": settings.aggregate.label_settings(),
                         "trained_on": "allsides_dev_gold (39 articles x 3 targets), cells that name the target",
                         "cv_ece": rep["calibrated_ece"], "raw_ece": rep["raw_ece"]}
             cal.save(args.save_calibration)

@@ -22,9 +22,10 @@ from .targets import build_matchers
 #: Pairs scored between two writes to the score cache (what an interrupted run can lose).
 SCORE_CHUNK = 2048
 
+#: Columns :func:`sentence_table` adds to the units once they are scored.
+SCORED_COLUMNS = ["p_favor", "p_against", "p_neutral", "raw_score", "score", "weight"]
 SENTENCE_COLUMNS = ["doc_id", "source", "target", "sent_idx", "paragraph", "sentence", "premise",
-                    "aliases", "position", "cue", "p_favor", "p_against", "p_neutral", "raw_score", "score",
-                    "weight"]
+                    "aliases", "position", "cue", *SCORED_COLUMNS]
 
 
 @dataclass
@@ -121,7 +122,7 @@ def display_path(name: str) -> str:
 
 def units_frame(units: list[Unit]) -> pd.DataFrame:
     """Return the units as a DataFrame with the sentence-table columns before scoring."""
-    cols = [c for c in SENTENCE_COLUMNS if c not in ("p_favor", "p_against", "p_neutral", "raw_score", "score", "weight")]
+    cols = [c for c in SENTENCE_COLUMNS if c not in SCORED_COLUMNS]
     return pd.DataFrame([u.__dict__ for u in units], columns=cols)
 
 
@@ -192,8 +193,8 @@ def find_calibrator(settings: Settings, fingerprint: str | None = None):
         return None
     cal = DocHead.load(path)
     fitted = cal.info.get("aggregate", {})
-    now = settings.aggregate.__dict__
-    if any(k in now and not np.isclose(float(v), float(now[k])) for k, v in fitted.items()):
+    now = settings.aggregate.label_settings()
+    if any(not np.isclose(float(v), now[k]) for k, v in fitted.items() if k in now):
         return None
     return cal
 

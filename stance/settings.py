@@ -58,6 +58,12 @@ class AggregateSettings:
     top_evidence: int = 3
     method: str = "mean"  # "mean"; "head" (calibrated head, must exist); "auto" (head when one fits the model)
 
+    def label_settings(self) -> dict[str, float]:
+        """Return the settings that decide the mean rule's labels (what a confidence calibrator is fitted under)."""
+        keys = ("neutral_threshold", "quote_weight", "headline_weight", "prior_sentences", "contrast_weight",
+                "strength_weight")
+        return {k: float(getattr(self, k)) for k in keys}
+
     @classmethod
     def from_run(cls, recorded: dict) -> AggregateSettings:
         """Return the settings a run used, from its ``run.json`` ``aggregate`` dict.

@@ -82,5 +82,8 @@ def test_calibrator_applies_only_to_the_settings_it_was_fitted_with(tmp_path, mo
     other = load_settings(overrides={"aggregate": {"neutral_threshold": 0.25, "prior_sentences": 3.0,
                                                    "contrast_weight": 0.0}})
     assert pipeline.find_calibrator(same, "fp-x") is not None
+    display_only = load_settings(overrides={"aggregate": {"neutral_threshold": 0.25, "prior_sentences": 3.0,
+                                                          "contrast_weight": 1.25, "top_evidence": 7}})
+    assert pipeline.find_calibrator(display_only, "fp-x") is not None  # evidence count does not change labels
     assert pipeline.find_calibrator(other, "fp-x") is None
     assert "not calibrated for this model and these settings" in pipeline.confidence_basis(other, "fp-x")
