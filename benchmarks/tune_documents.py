@@ -9,6 +9,7 @@ spread of per-fold macro-F1. With ``--save`` it fits the best head on all dev ce
 writes it where the engine finds it.
 
     python benchmarks/tune_documents.py [--model PATH] [--repeats 10] [--save]
+    python benchmarks/tune_documents.py --weights-grid   # quote / headline weights with the shipped grid
 """
 
 from __future__ import annotations
@@ -244,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", help="write the table as JSON here")
     ap.add_argument("--reliability", action="store_true",
                     help="only the reliability of the shipped labels' confidence: raw vs cross-validated calibration")
+    ap.add_argument("--weights-grid", action="store_true",
+                    help="only the reported-speech and headline weight rows, each with contrast, prior and threshold tuned")
     ap.add_argument("--save-calibration", metavar="PATH",
                     help="with --reliability: fit the confidence calibrator on all dev cells and write it here")
     args = ap.parse_args(argv)
@@ -271,6 +274,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     cells, sent = dev_tables(settings)
     agg = settings.aggregate
+    if args.weights_grid:
+        # the shipped contrast-and-prior grid with one sentence weight changed at a time
+        weights = [(0.0001, 1.0, "own voice only (attributed sentences dropped)"),
+                   (0.5, 1.0, "quotes x0.5"), (1.0, 2.0, "headline + lead x2")]
+        rows = [cross_validate(MeanThreshold(sent, q, h, tune=True, priors=PRIORS, contrasts=CONTRASTS,
+                                             name=f"{label}, contrast, prior and threshold tuned"),
+                               cells, args.folds, args.repeats) for q, h, label in weights]
+        with pd.option_context("display.width", 200, "display.max_colwidth", 80):
+            print(pd.DataFrame(rows).round(3).to_string(index=False))
+        return 0
     methods = [
         Trivial(),
         MeanThreshold(sent, name="simplest: mean p(favor)-p(against), threshold 0.15"),

@@ -41,7 +41,7 @@ AGGREGATE_KEYS_ADDED = {"prior_sentences": 0.0, "contrast_weight": 0.0, "strengt
 class AggregateSettings:
     """Knobs of sentence → document → source aggregation (see ``stance.aggregate``)."""
 
-    neutral_threshold: float = 0.08
+    neutral_threshold: float = 0.15
     quote_weight: float = 1.0
     headline_weight: float = 1.0
     # neutral pseudo-sentences added to every document's mean, so a stance resting on one or
@@ -50,10 +50,10 @@ class AggregateSettings:
     # a target's sentence score minus this × the mean score of the other targets the same
     # sentence names: conflict news is negative about every party in it, and the side a
     # sentence takes shows in how it treats one party against the others (0 = raw scores)
-    contrast_weight: float = 1.5
+    contrast_weight: float = 1.25
     # sentence weight × (1 − p_neutral) ** this: sentences the model reads as taking a side count
     # more than reporting it reads as neutral (0 = every sentence counts the same)
-    strength_weight: float = 1.0
+    strength_weight: float = 0.0
     min_confidence: float = 0.0
     top_evidence: int = 3
     method: str = "mean"  # "mean"; "head" (calibrated head, must exist); "auto" (head when one fits the model)

@@ -95,7 +95,10 @@ def test_duplicate_ids_are_refused():
 
 
 def test_score_with_progress_and_merge():
-    corpus = Corpus([Document("u1", "Blog", "Iran welcomed the deal. Israel objected to it.", title="Deal")])
+    # a stance held over three sentences per target clears the shipped neutral prior and threshold
+    text = ("Iran welcomed the deal. Iran welcomed the talks. Iran welcomed the visit. "
+            "Israel objected to it. Israel objected again. Israel objected once more.")
+    corpus = Corpus([Document("u1", "Blog", text, title="Deal")])
     ticks = []
     res = score_documents(corpus, load_settings(environ={}), ["Iran", "Israel"], FakeScorer(),
                           callback=lambda done, total: ticks.append((done, total)))
