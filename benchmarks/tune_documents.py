@@ -26,7 +26,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stance.aggregate import contrast_scores, sentence_weights  # noqa: E402
+from stance.aggregate import contrast_scores, document_scores, sentence_weights  # noqa: E402
 from stance.calibration import apply_calibration, fit_calibrator  # noqa: E402
 from stance.dochead import DocHead, document_features  # noqa: E402
 from stance.evaluate import evaluate_documents, load_document_gold  # noqa: E402
@@ -58,12 +58,9 @@ def _first(g: str) -> str:
 def _weighted_mean(sent: pd.DataFrame, quote_w: float, head_w: float, prior: float = 0.0,
                    contrast: float = 0.0, strength: float = 0.0) -> pd.Series:
     # the same contrast and weights the engine applies, from the model's raw scores
-    sent = sent.assign(score=contrast_scores(sent, contrast))
     agg = AggregateSettings(quote_weight=quote_w, headline_weight=head_w, strength_weight=strength)
     w = sentence_weights(sent["position"], sent["cue"] != "", agg, sent["p_neutral"])
-    s = sent.assign(w=w, sw=w * sent["score"])
-    g = s.groupby(["doc_id", "target"])
-    return g["sw"].sum() / (g["w"].sum() + prior)
+    return document_scores(sent.assign(score=contrast_scores(sent, contrast), weight=w), prior)
 
 
 def _labels_from_scores(cells: pd.DataFrame, scores: pd.Series, lo: float, hi: float) -> list[str]:

@@ -101,7 +101,24 @@ def document_score(scores: np.ndarray, weights: np.ndarray, prior: float = 0.0) 
     there is nothing to average).
     """
     s, w = np.asarray(scores, dtype=float), np.asarray(weights, dtype=float)
-    return (s * w).sum(axis=-1) / np.maximum(w.sum(axis=-1) + prior, 1e-12)
+    return _prior_mean((s * w).sum(axis=-1), w.sum(axis=-1), prior)
+
+
+def _prior_mean(weighted_sum: np.ndarray, weight_sum: np.ndarray, prior: float) -> np.ndarray:
+    # the one formula for a document score, whether per document or grouped over a table
+    return weighted_sum / np.maximum(weight_sum + prior, 1e-12)
+
+
+def document_scores(sentences: pd.DataFrame, prior: float = 0.0) -> pd.Series:
+    """Return every document's score from a sentence table, grouped rather than one by one.
+
+    Takes a table with ``doc_id, target, score, weight`` and the neutral pseudo-sentences;
+    returns a Series indexed by (doc_id, target), equal to :func:`document_score` on each
+    group (what tuning calls thousands of times).
+    """
+    g = sentences.assign(_sw=sentences["score"] * sentences["weight"]).groupby(["doc_id", "target"])
+    sums = g[["_sw", "weight"]].sum()
+    return pd.Series(_prior_mean(sums["_sw"].to_numpy(), sums["weight"].to_numpy(), prior), index=sums.index)
 
 
 def _bootstrap_agreement(scores: np.ndarray, weights: np.ndarray, label: str, threshold: float,

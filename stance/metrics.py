@@ -69,16 +69,15 @@ def evaluate_labels(gold: list[str], pred: list[str], labels: list[str],
     pairs = Counter(zip(g, pred))
     conf = pd.DataFrame([[pairs.get((a, b), 0) for b in labels] for a in labels],
                         index=pd.Index(labels, name="gold"), columns=pd.Index(labels, name="pred"))
+    n_pred, n_gold = Counter(pred), Counter(g)
     precision, recall, f1 = {}, {}, {}
     for lab in labels:
-        tp = sum(1 for a, b in zip(g, pred) if a == lab and b == lab)
-        n_pred = sum(1 for b in pred if b == lab)
-        n_gold = sum(1 for a in g if a == lab)
-        p = tp / n_pred if n_pred else 0.0
-        r = tp / n_gold if n_gold else 0.0
+        tp = pairs[(lab, lab)]
+        p = tp / n_pred[lab] if n_pred[lab] else 0.0
+        r = tp / n_gold[lab] if n_gold[lab] else 0.0
         precision[lab], recall[lab] = p, r
         f1[lab] = 2 * p * r / (p + r) if p + r else 0.0
-    acc = sum(1 for a, b in zip(g, pred) if a == b) / n if n else 0.0
+    acc = sum(c for (a, b), c in pairs.items() if a == b) / n if n else 0.0
     macro = sum(f1.values()) / len(labels) if labels else 0.0
     f_avg = sum(f1.get(lab, 0.0) for lab in f_avg_labels) / len(f_avg_labels)
     return Report(list(labels), n, acc, f1, precision, recall, macro, f_avg, conf)

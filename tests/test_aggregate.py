@@ -13,6 +13,7 @@ from stance.aggregate import (
     aggregate_groups,
     bootstrap_interval,
     contrast_scores,
+    document_scores,
     label_from_score,
     sentence_weights,
 )
@@ -57,6 +58,17 @@ def test_weighted_mean_label_and_not_mentioned(meta):
     # a single sentence cannot disagree with itself under resampling
     assert docs.loc[("d3", "Iran"), "confidence"] == 1.0
     assert 0 < docs.loc[("d1", "Iran"), "confidence"] <= 1
+
+
+@pytest.mark.parametrize("prior", [0.0, 5.0])
+def test_grouped_document_scores_equal_the_engines(meta, prior):
+    s = pd.DataFrame([sent("d1", "Iran", 0, -0.8, weight=2.0), sent("d1", "Iran", 1, 0.4, weight=0.5),
+                      sent("d1", "Israel", 1, 0.3), sent("d3", "Iran", 4, 0.9)])
+    grouped = document_scores(s, prior)
+    docs = aggregate_documents(s, meta, ["Iran", "Israel"], AggregateSettings(prior_sentences=prior))
+    engine = docs.dropna(subset=["score"]).set_index(["doc_id", "target"])["score"]
+    pd.testing.assert_series_equal(grouped.sort_index(), engine.sort_index(), check_names=False)
+    assert grouped[("d1", "Iran")] == pytest.approx((-0.8 * 2 + 0.4 * 0.5) / (2.5 + prior))
 
 
 def test_neutral_prior_shrinks_passing_mentions_more_than_sustained_positions(meta):
