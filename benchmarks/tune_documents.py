@@ -10,6 +10,7 @@ writes it where the engine finds it.
 
     python benchmarks/tune_documents.py [--model PATH] [--repeats 10] [--save]
     python benchmarks/tune_documents.py --weights-grid   # quote / headline weights with the shipped grid
+    python benchmarks/tune_documents.py --score-variants # other sentence-score transforms, same grid
 """
 
 from __future__ import annotations
@@ -41,10 +42,13 @@ STRENGTHS = [0.0, 0.5, 1.0, 1.5]
 L2S = [0.3, 1.0, 3.0, 10.0, 30.0]
 
 
-def dev_tables(settings) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (cells: doc_id, target, gold, mentioned), sentence table for the dev gold."""
+def dev_tables(settings, scorer=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (cells: doc_id, target, gold, mentioned), sentence table for the dev gold.
+
+    ``scorer`` (optional) is a ready :class:`stance.pipeline.Scorer` to score with.
+    """
     gold, corpus = load_document_gold("allsides-dev")
-    res = label_corpus(corpus, settings)
+    res = label_corpus(corpus, settings, scorer=scorer)
     mentioned = set(zip(res.sentences["doc_id"], res.sentences["target"]))
     gold = gold[["doc_id", "target", "gold"]].copy()
     gold["mentioned"] = [(d, t) in mentioned for d, t in zip(gold["doc_id"], gold["target"])]
@@ -82,6 +86,7 @@ class Method:
     """A document-labelling method: ``fit(train_cells)`` then ``predict(test_cells)``."""
 
     name = ""
+    pick_names = ("contrast", "prior", "strength", "threshold")
 
     def fit(self, cells: pd.DataFrame) -> None:  # noqa: D401
         pass
@@ -172,6 +177,57 @@ class Head(Method):
         return self._predict_with(self.head, cells)
 
 
+VARIANTS = {
+    # name: (description, values of its parameter a)
+    "clip": ("sentence scores clipped to ±a and rescaled", (0.3, 0.5, 0.7)),
+    "vote": ("sentence votes: +1 / -1 beyond ±a, else 0", (0.2, 0.4, 0.6)),
+    "tanh": ("tanh(a x sentence score)", (2.0, 4.0)),
+    "log_odds": ("log(p_favor / p_against) / a, clipped, instead of the difference", (2.0, 4.0, 8.0)),
+    "capped_contrast": ("contrast shift capped at ±a", (0.3, 0.5, 0.7)),
+    "sum_power": ("weighted sum / (weights + prior) ** a: long documents count more", (0.5, 0.75)),
+}
+
+
+def variant_scores(sent: pd.DataFrame, variant: str, a: float, contrast: float, prior: float) -> pd.Series:
+    """Document scores of the shipped mean with one change (see :data:`VARIANTS`); a grid point."""
+    w = sentence_weights(sent["position"], sent["cue"] != "", AggregateSettings(), sent["p_neutral"])
+    raw = sent["raw_score"].astype(float)
+    if variant == "log_odds":
+        raw = np.clip(np.log((sent["p_favor"] + 1e-4) / (sent["p_against"] + 1e-4)) / a, -1.0, 1.0)
+    if variant == "capped_contrast":
+        g = raw.groupby([sent["doc_id"], sent["sent_idx"]])
+        total, n = g.transform("sum").to_numpy(), g.transform("size").to_numpy()
+        others = (total - raw.to_numpy()) / np.maximum(n - 1, 1)
+        s = np.where(n > 1, np.clip(raw - np.clip(contrast * others, -a, a), -1.0, 1.0), raw)
+    else:
+        s = contrast_scores(sent.assign(raw_score=raw), contrast)
+    if variant == "clip":
+        s = np.clip(s, -a, a) / a
+    elif variant == "vote":
+        s = np.where(s > a, 1.0, np.where(s < -a, -1.0, 0.0))
+    elif variant == "tanh":
+        s = np.tanh(a * s)
+    if variant == "sum_power":
+        d = sent.assign(ws=w * s, w=w).groupby(["doc_id", "target"])
+        return d["ws"].sum() / (d["w"].sum() + prior) ** a
+    return document_scores(sent.assign(score=s, weight=w), prior)
+
+
+class VariantThreshold(MeanThreshold):
+    """The shipped grid (contrast, prior, threshold) plus one variant parameter ``a``, tuned together."""
+
+    pick_names = ("contrast", "prior", "a", "threshold")
+
+    def __init__(self, sent, variant: str):
+        desc, values = VARIANTS[variant]
+        self.by_key = {(c, k, a): variant_scores(sent, variant, a, c, k)
+                       for c in CONTRASTS for k in PRIORS for a in values}
+        self.key = next(iter(self.by_key))
+        self.tune, self.symmetric, self.lo, self.hi = True, True, 0.15, 0.15
+        self.name = f"{desc}, with contrast, prior and threshold tuned"
+        self.picks = []
+
+
 def cross_validate(method: Method, cells: pd.DataFrame, k: int, repeats: int) -> dict:
     """Repeated K-fold over documents; returns mean/std of pooled figures and per-fold spread."""
     docs = np.array(sorted(cells["doc_id"].unique()))
@@ -192,8 +248,8 @@ def cross_validate(method: Method, cells: pd.DataFrame, k: int, repeats: int) ->
     picks = getattr(method, "picks", [])
     method.picks = []
     common = Counter(picks).most_common(1)
-    pick = (f"contrast {common[0][0][0]}, prior {common[0][0][1]}, strength {common[0][0][2]}, "
-            f"threshold {common[0][0][3]} ({common[0][1]} of {len(picks)} folds)") if common else ""
+    pick = (", ".join(f"{n} {v}" for n, v in zip(method.pick_names, common[0][0]))
+            + f" ({common[0][1]} of {len(picks)} folds)") if common else ""
     return {"method": method.name, "most_common_pick": pick, "macro_f1": a[:, 0].mean(), "macro_f1_sd": a[:, 0].std(),
             "f_avg": a[:, 1].mean(), "f_avg_sd": a[:, 1].std(), "accuracy": a[:, 2].mean(),
             "fold_macro_f1_min": min(fold_f1), "fold_macro_f1_max": max(fold_f1)}
@@ -244,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="only the reliability of the shipped labels' confidence: raw vs cross-validated calibration")
     ap.add_argument("--weights-grid", action="store_true",
                     help="only the reported-speech and headline weight rows, each with contrast, prior and threshold tuned")
+    ap.add_argument("--score-variants", action="store_true",
+                    help="only rows that change how sentence scores are transformed or averaged, with the shipped grid")
     ap.add_argument("--save-calibration", metavar="PATH",
                     help="with --reliability: fit the confidence calibrator on all dev cells and write it here")
     args = ap.parse_args(argv)
@@ -278,6 +336,14 @@ def main(argv: list[str] | None = None) -> int:
         rows = [cross_validate(MeanThreshold(sent, q, h, tune=True, priors=PRIORS, contrasts=CONTRASTS,
                                              name=f"{label}, contrast, prior and threshold tuned"),
                                cells, args.folds, args.repeats) for q, h, label in weights]
+        with pd.option_context("display.width", 200, "display.max_colwidth", 80):
+            print(pd.DataFrame(rows).round(3).to_string(index=False))
+        return 0
+    if args.score_variants:
+        shipped = MeanThreshold(sent, tune=True, priors=PRIORS, contrasts=CONTRASTS,
+                                name="shipped: mean, neutral prior, contrast (all three tuned)")
+        rows = [cross_validate(m, cells, args.folds, args.repeats)
+                for m in [shipped, *(VariantThreshold(sent, v) for v in VARIANTS)]]
         with pd.option_context("display.width", 200, "display.max_colwidth", 80):
             print(pd.DataFrame(rows).round(3).to_string(index=False))
         return 0
