@@ -185,6 +185,7 @@ VARIANTS = {
     "log_odds": ("log(p_favor / p_against) / a, clipped, instead of the difference", (2.0, 4.0, 8.0)),
     "capped_contrast": ("contrast shift capped at ±a", (0.3, 0.5, 0.7)),
     "sum_power": ("weighted sum / (weights + prior) ** a: long documents count more", (0.5, 0.75)),
+    "top_k": ("mean of the a strongest sentences (largest |score|) only", (1, 3, 5, 8)),
 }
 
 
@@ -210,6 +211,10 @@ def variant_scores(sent: pd.DataFrame, variant: str, a: float, contrast: float, 
     if variant == "sum_power":
         d = sent.assign(ws=w * s, w=w).groupby(["doc_id", "target"])
         return d["ws"].sum() / (d["w"].sum() + prior) ** a
+    if variant == "top_k":
+        strongest = (sent.assign(score=s, weight=w, strength=np.abs(s)).sort_values("strength", ascending=False)
+                     .groupby(["doc_id", "target"]).head(int(a)))
+        return document_scores(strongest, prior)
     return document_scores(sent.assign(score=s, weight=w), prior)
 
 

@@ -31,7 +31,8 @@ def sent():
     return pd.DataFrame(rows)
 
 
-@pytest.mark.parametrize("variant, identity", [("clip", 1.0), ("capped_contrast", 9.0), ("sum_power", 1.0)])
+@pytest.mark.parametrize("variant, identity", [("clip", 1.0), ("capped_contrast", 9.0), ("sum_power", 1.0),
+                                               ("top_k", 99)])
 def test_variant_at_its_identity_value_is_the_shipped_mean(sent, variant, identity):
     shipped = _weighted_mean(sent, 1.0, 1.0, prior=5.0, contrast=1.25)
     got = variant_scores(sent, variant, identity, contrast=1.25, prior=5.0)
@@ -51,4 +52,7 @@ def test_variants_change_the_scores_as_described(sent):
     # a capped shift moves each document at most 0.05 from the raw mean, the full contrast more
     assert (capped - shipped).abs().max() <= 0.05 + 1e-9
     assert (full - shipped).abs().max() > 0.05
-    assert set(VARIANTS) == {"clip", "vote", "tanh", "log_odds", "capped_contrast", "sum_power"}
+    top1 = variant_scores(sent, "top_k", 1, contrast=0.0, prior=0.0)
+    strongest = sent.loc[sent["raw_score"].abs().groupby([sent["doc_id"], sent["target"]]).idxmax()]
+    assert np.allclose(top1.sort_index(), strongest.set_index(["doc_id", "target"])["raw_score"].sort_index())
+    assert set(VARIANTS) == {"clip", "vote", "tanh", "log_odds", "capped_contrast", "sum_power", "top_k"}
