@@ -42,12 +42,16 @@ STRENGTHS = [0.0, 0.5, 1.0, 1.5]
 L2S = [0.3, 1.0, 3.0, 10.0, 30.0]
 
 
-def dev_tables(settings, scorer=None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (cells: doc_id, target, gold, mentioned), sentence table for the dev gold.
+def dev_tables(settings, scorer=None, gold_set: str = "allsides-dev") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (cells: doc_id, target, gold, mentioned), sentence table for a document gold set.
 
-    ``scorer`` (optional) is a ready :class:`stance.pipeline.Scorer` to score with.
+    ``scorer`` (optional) is a ready :class:`stance.pipeline.Scorer` to score with;
+    ``gold_set`` names the gold (the dev gold by default; "a+b" pools two sets of the same corpus).
     """
-    gold, corpus = load_document_gold("allsides-dev")
+    parts = [load_document_gold(name) for name in gold_set.split("+")]
+    gold = pd.concat([g for g, _ in parts], ignore_index=True)
+    corpus = parts[0][1]
+    corpus.documents = [d for _, c in parts for d in c.documents]
     res = label_corpus(corpus, settings, scorer=scorer)
     mentioned = set(zip(res.sentences["doc_id"], res.sentences["target"]))
     gold = gold[["doc_id", "target", "gold"]].copy()
@@ -297,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", help="NLI model (default: the configured offline default)")
     ap.add_argument("--context", choices=["sentence", "window"])
+    ap.add_argument("--gold", default="allsides-dev", choices=["allsides-dev", "allsides-silver", "allsides-dev+allsides-silver"],
+                    help="document gold to cross-validate on (default: the dev gold)")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--save", help="fit the head on all dev cells and write it to this JSON path")
@@ -332,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
             cal.save(args.save_calibration)
             print(f"wrote {args.save_calibration}")
         return 0
-    cells, sent = dev_tables(settings)
+    cells, sent = dev_tables(settings, gold_set=args.gold)
     agg = settings.aggregate
     if args.weights_grid:
         # the shipped contrast-and-prior grid with one sentence weight changed at a time
@@ -372,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [cross_validate(m, cells, args.folds, args.repeats) for m in methods]
     table = pd.DataFrame(rows)
     with pd.option_context("display.width", 200, "display.max_colwidth", 80):
-        print(f"model {settings.resolved_model()}, context {settings.context}, "
+        print(f"gold {args.gold}, model {settings.resolved_model()}, context {settings.context}, "
               f"{args.folds}-fold CV over {cells['doc_id'].nunique()} documents x {args.repeats} repeats")
         print(table.round(3).to_string(index=False))
     for m in methods:

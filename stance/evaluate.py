@@ -35,6 +35,8 @@ SHARED = REPO_DIR.parent / "shared"
 ALLSIDES_GOLD = SHARED / "datasets" / "allsides_dev_gold"
 ALLSIDES_CORPUS = SHARED / "corpora" / "allsides_iran_israel" / "articles.jsonl.gz"
 SEED_GOLD = REPO_DIR / "tests" / "data" / "seed_gold_documents.csv"
+ALLSIDES_SILVER = REPO_DIR / "tests" / "data" / "allsides_silver_gold.csv"
+DOCUMENT_GOLD_SETS = ("allsides-dev", "allsides-silver", "seeds")
 SEED_SENTENCES = REPO_DIR / "tests" / "data" / "seed_gold_sentences.csv"
 SEEDS_CORPUS = REPO_DIR / "corpus" / "seeds"
 
@@ -65,7 +67,9 @@ def load_document_gold(name_or_path: str) -> tuple[pd.DataFrame, Corpus]:
     """Load a document-level gold set and its documents.
 
     ``allsides-dev`` (or the folder ``../shared/datasets/allsides_dev_gold``) reads
-    ``gold.csv`` and takes the articles from the shared AllSides corpus; ``seeds`` reads
+    ``gold.csv`` and takes the articles from the shared AllSides corpus; ``allsides-silver``
+    reads ``tests/data/allsides_silver_gold.csv`` (60 other AllSides articles, the project's own
+    two readings under the same rules; never tuned on) with the same corpus; ``seeds`` reads
     ``tests/data/seed_gold_documents.csv`` with ``corpus/seeds``. Returns (gold table with
     ``doc_id, target, gold, evidence``, corpus of just those documents).
     """
@@ -74,11 +78,16 @@ def load_document_gold(name_or_path: str) -> tuple[pd.DataFrame, Corpus]:
         gold["evidence"] = (gold["evidence_reader1"].astype(str) + " || " + gold["evidence_reader2"].astype(str))
         corpus = load_corpus(ALLSIDES_CORPUS)
         corpus.name = "allsides-dev"
+    elif name_or_path == "allsides-silver":
+        gold = pd.read_csv(ALLSIDES_SILVER, keep_default_na=False)
+        gold["evidence"] = (gold["evidence_reader1"].astype(str) + " || " + gold["evidence_reader2"].astype(str))
+        corpus = load_corpus(ALLSIDES_CORPUS)
+        corpus.name = "allsides-silver"
     elif name_or_path == "seeds":
         gold = pd.read_csv(SEED_GOLD, keep_default_na=False)
         corpus = load_corpus(SEEDS_CORPUS)
     else:
-        raise FileNotFoundError(f"{name_or_path}: unknown document gold set (use allsides-dev or seeds)")
+        raise FileNotFoundError(f"{name_or_path}: unknown document gold set (use {', '.join(DOCUMENT_GOLD_SETS)})")
     ids = set(gold["doc_id"])
     missing = ids - {d.id for d in corpus.documents}
     if missing:
@@ -141,7 +150,7 @@ def _sentence_frame(name: str, split: str, limit: int, seed: int) -> pd.DataFram
         df = datasets.load_stance_dataset(name, split)
     else:
         raise FileNotFoundError(
-            f"{name}: not a file, a document gold set (allsides-dev, seeds) or a dataset "
+            f"{name}: not a file, a document gold set ({', '.join(DOCUMENT_GOLD_SETS)}) or a dataset "
             f"({', '.join(['seeds-sentences', *datasets.available_stance_datasets()])})")
     if limit and len(df) > limit:
         df = df.sample(n=limit, random_state=seed).reset_index(drop=True)
@@ -154,7 +163,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "eval", help="evaluate labels against gold (stance datasets, seed gold, AllSides dev gold)",
-        description="Evaluate stance labels. DATASET: allsides-dev or seeds (document level, through the label "
+        description="Evaluate stance labels. DATASET: allsides-dev, allsides-silver or seeds (document level, through the label "
                     "pipeline); seeds-sentences, a shared stance dataset name (vast, semeval2016_task6, pstance, "
                     "covid19_stance, wtwt, ibm_argq_30k_stance, newsmtsc, directed_sentiment_news) or a CSV/JSONL "
                     "with text,target,label (sentence level).")
@@ -174,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args)
     scorer = Scorer(settings)
-    if args.dataset in ("allsides-dev", "allsides_dev_gold", "seeds") or Path(args.dataset) == ALLSIDES_GOLD:
+    if args.dataset in (*DOCUMENT_GOLD_SETS, "allsides_dev_gold") or Path(args.dataset) == ALLSIDES_GOLD:
         report, cells, _ = evaluate_documents(args.dataset, settings, scorer, progress=not args.quiet)
         print(f"document level: {args.dataset} ({cells['doc_id'].nunique()} documents, {len(cells)} cells), "
               f"model {scorer.model_name}")

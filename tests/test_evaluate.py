@@ -8,6 +8,7 @@ import pandas as pd
 
 from stance.cli import main
 from stance.evaluate import compare_documents, load_document_gold
+from stance.settings import REPO_DIR
 
 
 def test_sentence_eval_on_tiny_file(tmp_path, tiny_model_dir, capsys):
@@ -43,3 +44,28 @@ def test_seed_document_gold_is_complete():
     assert len(gold) == 15 and len(corpus.documents) == 5
     labels = {lab for g in gold["gold"] for lab in g.split("|")}
     assert labels <= {"favor", "against", "neutral", "not_mentioned"}
+
+
+def test_allsides_silver_gold_is_complete_and_quotes_its_articles():
+    gold, corpus = load_document_gold("allsides-silver")
+    dev = pd.read_csv(REPO_DIR.parent / "shared" / "datasets" / "allsides_dev_gold" / "gold.csv")
+    assert len(gold) == 180 and len(corpus.documents) == 60
+    assert not set(gold["doc_id"]) & set(dev["doc_id"])  # disjoint from the dev gold it checks
+    per_doc = gold.groupby("doc_id")["target"].apply(lambda t: tuple(sorted(t)))
+    assert (per_doc == ("Iran", "Israel", "United States")).all()
+    labels = {lab for g in gold["gold"] for lab in g.split("|")}
+    assert labels <= {"favor", "against", "neutral", "not_mentioned"}
+    assert (gold["agreed"] == ~gold["gold"].str.contains("|", regex=False)).all()
+    # every favor / against reading quotes its article verbatim (whitespace and quote marks aside)
+    text = {d.id: _norm(d.title + " " + d.text) for d in corpus.documents}
+    for r in gold.itertuples():
+        for reader, quote in ((1, r.evidence_reader1), (2, r.evidence_reader2)):
+            lab = r.gold.split("|")[0 if reader == 1 or "|" not in r.gold else 1]
+            if lab in ("favor", "against"):
+                assert _norm(quote.strip('"“” .…')) in text[r.doc_id], (r.doc_id, r.target, reader, quote)
+
+
+def _norm(s: str) -> str:
+    for a, b in (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("—", "-"), ("–", "-")):
+        s = s.replace(a, b)
+    return " ".join(s.split()).lower()
