@@ -28,6 +28,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from stance.aggregate import contrast_scores, document_scores, sentence_weights  # noqa: E402
+from stance.attribution import ATTRIBUTION  # noqa: E402
 from stance.calibration import apply_calibration, fit_calibrator  # noqa: E402
 from stance.dochead import DocHead, document_features  # noqa: E402
 from stance.evaluate import evaluate_documents, load_document_gold  # noqa: E402
@@ -190,12 +191,27 @@ VARIANTS = {
     "capped_contrast": ("contrast shift capped at ±a", (0.3, 0.5, 0.7)),
     "sum_power": ("weighted sum / (weights + prior) ** a: long documents count more", (0.5, 0.75)),
     "top_k": ("mean of the a strongest sentences (largest |score|) only", (1, 3, 5, 8)),
+    "target_speaks": ("sentences whose speaker is the target ('Iran denied ...') weighted a", (0.0, 0.5)),
 }
+
+
+def target_speaks(sent: pd.DataFrame, max_gap: int = 4) -> np.ndarray:
+    """True where the row's target is the speaker: one of its aliases comes at most ``max_gap``
+    words before the sentence's attribution phrase ("Iran denies ...", "Rouhani criticized ...")."""
+    out = []
+    for text, aliases in zip(sent["sentence"].astype(str), sent["aliases"].astype(str)):
+        cue = ATTRIBUTION.search(text)
+        starts = [text.find(a) for a in aliases.split(";") if a and 0 <= text.find(a)]
+        first = min(starts, default=-1)
+        out.append(bool(cue) and 0 <= first < cue.start() and len(text[first:cue.start()].split()) <= max_gap)
+    return np.array(out, dtype=bool)
 
 
 def variant_scores(sent: pd.DataFrame, variant: str, a: float, contrast: float, prior: float) -> pd.Series:
     """Document scores of the shipped mean with one change (see :data:`VARIANTS`); a grid point."""
     w = sentence_weights(sent["position"], sent["cue"] != "", AggregateSettings(), sent["p_neutral"])
+    if variant == "target_speaks":
+        w = np.where(target_speaks(sent), a, 1.0) * w
     raw = sent["raw_score"].astype(float)
     if variant == "log_odds":
         raw = np.clip(np.log((sent["p_favor"] + 1e-4) / (sent["p_against"] + 1e-4)) / a, -1.0, 1.0)
@@ -311,8 +327,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="only the reliability of the shipped labels' confidence: raw vs cross-validated calibration")
     ap.add_argument("--weights-grid", action="store_true",
                     help="only the reported-speech and headline weight rows, each with contrast, prior and threshold tuned")
-    ap.add_argument("--score-variants", action="store_true",
-                    help="only rows that change how sentence scores are transformed or averaged, with the shipped grid")
+    ap.add_argument("--score-variants", nargs="*", choices=list(VARIANTS), metavar="VARIANT",
+                    help="only rows that change how sentence scores are transformed or averaged, with the shipped "
+                         f"grid: all of them, or those named ({', '.join(VARIANTS)})")
     ap.add_argument("--save-calibration", metavar="PATH",
                     help="with --reliability: fit the confidence calibrator on all dev cells and write it here")
     args = ap.parse_args(argv)
@@ -350,11 +367,11 @@ def main(argv: list[str] | None = None) -> int:
         with pd.option_context("display.width", 200, "display.max_colwidth", 80):
             print(pd.DataFrame(rows).round(3).to_string(index=False))
         return 0
-    if args.score_variants:
+    if args.score_variants is not None:
         shipped = MeanThreshold(sent, tune=True, priors=PRIORS, contrasts=CONTRASTS,
                                 name="shipped: mean, neutral prior, contrast (all three tuned)")
         rows = [cross_validate(m, cells, args.folds, args.repeats)
-                for m in [shipped, *(VariantThreshold(sent, v) for v in VARIANTS)]]
+                for m in [shipped, *(VariantThreshold(sent, v) for v in args.score_variants or VARIANTS)]]
         with pd.option_context("display.width", 200, "display.max_colwidth", 80):
             print(pd.DataFrame(rows).round(3).to_string(index=False))
         return 0

@@ -15,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-from tune_documents import VARIANTS, _weighted_mean, variant_scores  # noqa: E402
+from tune_documents import VARIANTS, _weighted_mean, target_speaks, variant_scores  # noqa: E402
 
 
 @pytest.fixture()
@@ -55,4 +55,16 @@ def test_variants_change_the_scores_as_described(sent):
     top1 = variant_scores(sent, "top_k", 1, contrast=0.0, prior=0.0)
     strongest = sent.loc[sent["raw_score"].abs().groupby([sent["doc_id"], sent["target"]]).idxmax()]
     assert np.allclose(top1.sort_index(), strongest.set_index(["doc_id", "target"])["raw_score"].sort_index())
-    assert set(VARIANTS) == {"clip", "vote", "tanh", "log_odds", "capped_contrast", "sum_power", "top_k"}
+    assert set(VARIANTS) == {"clip", "vote", "tanh", "log_odds", "capped_contrast", "sum_power", "top_k",
+                             "target_speaks"}
+
+
+def test_target_speaks_finds_the_target_as_the_speaker():
+    sent = pd.DataFrame({
+        "sentence": ["Iran denied any role in the attack.",                 # Iran speaks
+                     "Iranian President Hassan Rouhani criticized the riot.",  # Iran (Rouhani) speaks
+                     "Israel struck Iranian sites, officials said.",        # the speaker is someone else
+                     "Saudi Arabia accused Iran of the attack.",            # Iran is the object
+                     "Iran is isolated."],                                  # no speech at all
+        "aliases": ["Iran", "Iranian;Rouhani", "Israel", "Iran", "Iran"]})
+    assert target_speaks(sent).tolist() == [True, True, False, False, False]
