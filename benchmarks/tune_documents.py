@@ -333,6 +333,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save-calibration", metavar="PATH",
                     help="with --reliability: fit the confidence calibrator on all dev cells and write it here")
     args = ap.parse_args(argv)
+    if args.gold != "allsides-dev" and (args.save or args.reliability):
+        # the head and the calibrator record the dev gold as what they were fitted on
+        ap.error("--save and --reliability fit on the dev gold only; leave out --gold")
     settings = load_settings(overrides={"model": args.model, "context": args.context})
     if args.reliability:
         thr = settings.aggregate.neutral_threshold
