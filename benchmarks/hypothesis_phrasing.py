@@ -21,12 +21,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import pandas as pd
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tune_documents import CONTRASTS, PRIORS, MeanThreshold, cross_validate, dev_tables  # noqa: E402
+from tune_documents import cross_validate, dev_tables, print_rows, shipped_grid  # noqa: E402
 
 from stance.pipeline import Scorer  # noqa: E402
 from stance.settings import load_settings  # noqa: E402
@@ -70,12 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for phrasing in args.phrasings:
         cells, sent = dev_tables(settings, PhrasedScorer(settings, phrasing))
-        m = MeanThreshold(sent, tune=True, priors=PRIORS, contrasts=CONTRASTS,
-                          name=f"targets named by {phrasing}; contrast, prior and threshold tuned")
+        m = shipped_grid(sent, f"targets named by {phrasing}; contrast, prior and threshold tuned")
         rows.append(cross_validate(m, cells, 5, args.repeats))
         print(f"{phrasing}: macro-F1 {rows[-1]['macro_f1']:.3f}, F_avg {rows[-1]['f_avg']:.3f}", flush=True)
-    with pd.option_context("display.width", 200, "display.max_colwidth", 80):
-        print(pd.DataFrame(rows).round(3).to_string(index=False))
+    print_rows(rows)
     return 0
 
 

@@ -27,7 +27,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stance.aggregate import contrast_scores, document_scores, sentence_weights  # noqa: E402
+from stance.aggregate import contrast_scores, document_scores, other_targets_mean, sentence_weights  # noqa: E402
 from stance.attribution import ATTRIBUTION  # noqa: E402
 from stance.calibration import apply_calibration, fit_calibrator  # noqa: E402
 from stance.dochead import DocHead, document_features  # noqa: E402
@@ -49,10 +49,7 @@ def dev_tables(settings, scorer=None, gold_set: str = "allsides-dev") -> tuple[p
     ``scorer`` (optional) is a ready :class:`stance.pipeline.Scorer` to score with;
     ``gold_set`` names the gold (the dev gold by default; "a+b" pools two sets of the same corpus).
     """
-    parts = [load_document_gold(name) for name in gold_set.split("+")]
-    gold = pd.concat([g for g, _ in parts], ignore_index=True)
-    corpus = parts[0][1]
-    corpus.documents = [d for _, c in parts for d in c.documents]
+    gold, corpus = load_document_gold(gold_set)
     res = label_corpus(corpus, settings, scorer=scorer)
     mentioned = set(zip(res.sentences["doc_id"], res.sentences["target"]))
     gold = gold[["doc_id", "target", "gold"]].copy()
@@ -109,11 +106,12 @@ class Trivial(Method):
 
 class MeanThreshold(Method):
     def __init__(self, sent, quote_w=1.0, head_w=1.0, tune=False, symmetric=True, fixed=0.15, name="",
-                 priors=(0.0,), contrasts=(0.0,), strengths=(0.0,)):
-        # one score series per candidate (contrast, prior, strength), tuned with the threshold
-        self.by_key = {(c, k, g): _weighted_mean(sent, quote_w, head_w, k, c, g)
-                       for c in contrasts for k in priors for g in strengths}
-        self.key = (contrasts[0], priors[0], strengths[0])
+                 priors=(0.0,), contrasts=(0.0,), strengths=(0.0,), by_key: dict | None = None):
+        # one score series per candidate (contrast, prior, strength), tuned with the threshold;
+        # ``by_key`` gives ready series instead (keys of three values, the threshold tuned alongside)
+        self.by_key = by_key or {(c, k, g): _weighted_mean(sent, quote_w, head_w, k, c, g)
+                                 for c in contrasts for k in priors for g in strengths}
+        self.key = next(iter(self.by_key))
         self.tune, self.symmetric, self.lo, self.hi = tune, symmetric, fixed, fixed
         self.name = name
         self.picks: list[tuple] = []  # (contrast, prior, strength, threshold) chosen in each fold
@@ -133,6 +131,17 @@ class MeanThreshold(Method):
 
     def predict(self, cells):
         return _labels_from_scores(cells, self.by_key[self.key], self.lo, self.hi)
+
+
+def shipped_grid(sent: pd.DataFrame, name: str, quote_w: float = 1.0, head_w: float = 1.0) -> MeanThreshold:
+    """The shipped row's method: contrast, neutral prior and threshold tuned together."""
+    return MeanThreshold(sent, quote_w, head_w, tune=True, priors=PRIORS, contrasts=CONTRASTS, name=name)
+
+
+def print_rows(rows: list[dict]) -> None:
+    """Print cross-validation rows as one table."""
+    with pd.option_context("display.width", 200, "display.max_colwidth", 80):
+        print(pd.DataFrame(rows).round(3).to_string(index=False))
 
 
 class Head(Method):
@@ -201,8 +210,7 @@ def target_speaks(sent: pd.DataFrame, max_gap: int = 4) -> np.ndarray:
     out = []
     for text, aliases in zip(sent["sentence"].astype(str), sent["aliases"].astype(str)):
         cue = ATTRIBUTION.search(text)
-        starts = [text.find(a) for a in aliases.split(";") if a and 0 <= text.find(a)]
-        first = min(starts, default=-1)
+        first = min((i for i in (text.find(a) for a in aliases.split(";") if a) if i >= 0), default=-1)
         out.append(bool(cue) and 0 <= first < cue.start() and len(text[first:cue.start()].split()) <= max_gap)
     return np.array(out, dtype=bool)
 
@@ -216,9 +224,7 @@ def variant_scores(sent: pd.DataFrame, variant: str, a: float, contrast: float, 
     if variant == "log_odds":
         raw = np.clip(np.log((sent["p_favor"] + 1e-4) / (sent["p_against"] + 1e-4)) / a, -1.0, 1.0)
     if variant == "capped_contrast":
-        g = raw.groupby([sent["doc_id"], sent["sent_idx"]])
-        total, n = g.transform("sum").to_numpy(), g.transform("size").to_numpy()
-        others = (total - raw.to_numpy()) / np.maximum(n - 1, 1)
+        others, n = other_targets_mean(sent)
         s = np.where(n > 1, np.clip(raw - np.clip(contrast * others, -a, a), -1.0, 1.0), raw)
     else:
         s = contrast_scores(sent.assign(raw_score=raw), contrast)
@@ -245,12 +251,9 @@ class VariantThreshold(MeanThreshold):
 
     def __init__(self, sent, variant: str):
         desc, values = VARIANTS[variant]
-        self.by_key = {(c, k, a): variant_scores(sent, variant, a, c, k)
-                       for c in CONTRASTS for k in PRIORS for a in values}
-        self.key = next(iter(self.by_key))
-        self.tune, self.symmetric, self.lo, self.hi = True, True, 0.15, 0.15
-        self.name = f"{desc}, with contrast, prior and threshold tuned"
-        self.picks = []
+        super().__init__(sent, tune=True, name=f"{desc}, with contrast, prior and threshold tuned",
+                         by_key={(c, k, a): variant_scores(sent, variant, a, c, k)
+                                 for c in CONTRASTS for k in PRIORS for a in values})
 
 
 def cross_validate(method: Method, cells: pd.DataFrame, k: int, repeats: int) -> dict:
@@ -364,19 +367,15 @@ def main(argv: list[str] | None = None) -> int:
         # the shipped contrast-and-prior grid with one sentence weight changed at a time
         weights = [(0.0001, 1.0, "own voice only (attributed sentences dropped)"),
                    (0.5, 1.0, "quotes x0.5"), (1.0, 2.0, "headline + lead x2")]
-        rows = [cross_validate(MeanThreshold(sent, q, h, tune=True, priors=PRIORS, contrasts=CONTRASTS,
-                                             name=f"{label}, contrast, prior and threshold tuned"),
+        rows = [cross_validate(shipped_grid(sent, f"{label}, contrast, prior and threshold tuned", q, h),
                                cells, args.folds, args.repeats) for q, h, label in weights]
-        with pd.option_context("display.width", 200, "display.max_colwidth", 80):
-            print(pd.DataFrame(rows).round(3).to_string(index=False))
+        print_rows(rows)
         return 0
     if args.score_variants is not None:
-        shipped = MeanThreshold(sent, tune=True, priors=PRIORS, contrasts=CONTRASTS,
-                                name="shipped: mean, neutral prior, contrast (all three tuned)")
+        shipped = shipped_grid(sent, "shipped: mean, neutral prior, contrast (all three tuned)")
         rows = [cross_validate(m, cells, args.folds, args.repeats)
                 for m in [shipped, *(VariantThreshold(sent, v) for v in args.score_variants or VARIANTS)]]
-        with pd.option_context("display.width", 200, "display.max_colwidth", 80):
-            print(pd.DataFrame(rows).round(3).to_string(index=False))
+        print_rows(rows)
         return 0
     methods = [
         Trivial(),
@@ -387,8 +386,7 @@ def main(argv: list[str] | None = None) -> int:
         MeanThreshold(sent, 0.0001, agg.headline_weight, tune=True, name="own voice only, threshold tuned"),
         MeanThreshold(sent, tune=True, priors=PRIORS,
                       name="mean with neutral prior (pseudo-sentences and threshold tuned)"),
-        MeanThreshold(sent, tune=True, priors=PRIORS, contrasts=CONTRASTS,
-                      name="mean, neutral prior, contrast between targets (all three tuned)"),
+        shipped_grid(sent, "mean, neutral prior, contrast between targets (all three tuned)"),
         MeanThreshold(sent, tune=True, priors=PRIORS, contrasts=CONTRASTS, strengths=STRENGTHS,
                       name="mean, neutral prior, contrast, strength weight (all four tuned)"),
         MeanThreshold(sent, agg.quote_weight, agg.headline_weight, tune=True, symmetric=False,

@@ -84,12 +84,19 @@ def contrast_scores(sentences: pd.DataFrame, weight: float) -> np.ndarray:
     raw = raw.astype(float)
     if weight == 0 or sentences.empty:
         return raw.to_numpy(copy=True)
-    g = raw.groupby([sentences["doc_id"], sentences["sent_idx"]])
-    total, n = g.transform("sum").to_numpy(), g.transform("size").to_numpy()
+    others, n = other_targets_mean(sentences.assign(raw_score=raw))
     s = raw.to_numpy()
-    others = (total - s) / np.maximum(n - 1, 1)
     # kept in [-1, 1] like every other score (colour scales, thresholds and evidence assume it)
     return np.where(n > 1, np.clip(s - weight * others, -1.0, 1.0), s)
+
+
+def other_targets_mean(sentences: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Return, per row, the mean raw score of the other targets its sentence names, and how many
+    targets the sentence names (``doc_id, sent_idx, raw_score``; the mean is 0 where it names one)."""
+    raw = sentences["raw_score"].astype(float)
+    g = raw.groupby([sentences["doc_id"], sentences["sent_idx"]])
+    total, n = g.transform("sum").to_numpy(), g.transform("size").to_numpy()
+    return (total - raw.to_numpy()) / np.maximum(n - 1, 1), n
 
 
 def document_score(scores: np.ndarray, weights: np.ndarray, prior: float = 0.0) -> np.ndarray:

@@ -70,30 +70,40 @@ def load_document_gold(name_or_path: str) -> tuple[pd.DataFrame, Corpus]:
     ``gold.csv`` and takes the articles from the shared AllSides corpus; ``allsides-silver``
     reads ``tests/data/allsides_silver_gold.csv`` (60 other AllSides articles, the project's own
     two readings under the same rules; never tuned on) with the same corpus; ``seeds`` reads
-    ``tests/data/seed_gold_documents.csv`` with ``corpus/seeds``. Returns (gold table with
-    ``doc_id, target, gold, evidence``, corpus of just those documents).
+    ``tests/data/seed_gold_documents.csv`` with ``corpus/seeds``; ``a+b`` pools two sets.
+    Returns (gold table with ``doc_id, target, gold, evidence``, corpus of just those documents).
     """
-    if name_or_path in ("allsides-dev", "allsides_dev_gold") or Path(name_or_path) == ALLSIDES_GOLD:
-        gold = pd.read_csv(ALLSIDES_GOLD / "gold.csv", keep_default_na=False)
+    if "+" in name_or_path:
+        parts = [load_document_gold(name) for name in name_or_path.split("+")]
+        gold = pd.concat([g for g, _ in parts], ignore_index=True)
+        docs = [d for _, c in parts for d in c.documents]
+        warnings = list(dict.fromkeys(w for _, c in parts for w in c.warnings))  # same corpus twice
+        return gold, Corpus(docs, warnings, name_or_path)
+    if name_or_path == "allsides_dev_gold" or Path(name_or_path) == ALLSIDES_GOLD:
+        name_or_path = "allsides-dev"
+    two_readers = {"allsides-dev": ALLSIDES_GOLD / "gold.csv", "allsides-silver": ALLSIDES_SILVER}
+    if name_or_path in two_readers:
+        gold = pd.read_csv(two_readers[name_or_path], keep_default_na=False)
         gold["evidence"] = (gold["evidence_reader1"].astype(str) + " || " + gold["evidence_reader2"].astype(str))
         corpus = load_corpus(ALLSIDES_CORPUS)
-        corpus.name = "allsides-dev"
-    elif name_or_path == "allsides-silver":
-        gold = pd.read_csv(ALLSIDES_SILVER, keep_default_na=False)
-        gold["evidence"] = (gold["evidence_reader1"].astype(str) + " || " + gold["evidence_reader2"].astype(str))
-        corpus = load_corpus(ALLSIDES_CORPUS)
-        corpus.name = "allsides-silver"
+        corpus.name = name_or_path
     elif name_or_path == "seeds":
         gold = pd.read_csv(SEED_GOLD, keep_default_na=False)
         corpus = load_corpus(SEEDS_CORPUS)
     else:
-        raise FileNotFoundError(f"{name_or_path}: unknown document gold set (use {', '.join(DOCUMENT_GOLD_SETS)})")
+        raise FileNotFoundError(f"{name_or_path}: unknown document gold set (use {', '.join(DOCUMENT_GOLD_SETS)}, "
+                                "or two joined by '+')")
     ids = set(gold["doc_id"])
     missing = ids - {d.id for d in corpus.documents}
     if missing:
         raise FileNotFoundError(f"gold names documents not in the corpus: {', '.join(sorted(missing))}")
     corpus = Corpus([d for d in corpus.documents if d.id in ids], corpus.warnings, corpus.name)
     return gold, corpus
+
+
+def is_document_gold(name: str) -> bool:
+    """Return True when ``name`` names a document gold set (or several joined by "+")."""
+    return all(n in (*DOCUMENT_GOLD_SETS, "allsides_dev_gold") or Path(n) == ALLSIDES_GOLD for n in name.split("+"))
 
 
 def compare_documents(gold: pd.DataFrame, documents: pd.DataFrame) -> tuple[Report, pd.DataFrame]:
@@ -183,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args)
     scorer = Scorer(settings)
-    if args.dataset in (*DOCUMENT_GOLD_SETS, "allsides_dev_gold") or Path(args.dataset) == ALLSIDES_GOLD:
+    if is_document_gold(args.dataset):
         report, cells, _ = evaluate_documents(args.dataset, settings, scorer, progress=not args.quiet)
         print(f"document level: {args.dataset} ({cells['doc_id'].nunique()} documents, {len(cells)} cells), "
               f"model {scorer.model_name}")

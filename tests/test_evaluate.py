@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 
 from stance.cli import main
 from stance.evaluate import compare_documents, load_document_gold
@@ -69,3 +70,15 @@ def _norm(s: str) -> str:
     for a, b in (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("—", "-"), ("–", "-")):
         s = s.replace(a, b)
     return " ".join(s.split()).lower()
+
+
+def test_gold_sets_pool_with_plus_and_unknown_names_are_refused():
+    from stance.evaluate import is_document_gold
+
+    gold, corpus = load_document_gold("allsides-dev+allsides-silver")
+    assert len(gold) == 117 + 180 and len(corpus.documents) == 39 + 60
+    assert corpus.name == "allsides-dev+allsides-silver"
+    assert is_document_gold("allsides-dev+allsides-silver") and is_document_gold("seeds")
+    assert not is_document_gold("vast") and not is_document_gold("seeds+vast")
+    with pytest.raises(FileNotFoundError, match="nope: unknown document gold set"):
+        load_document_gold("allsides-dev+nope")
