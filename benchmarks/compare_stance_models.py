@@ -27,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     """Parse flags, run the comparison, print and save the table; optionally update a model card."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", action="append", required=True, metavar="NAME=PATH", help="model to evaluate (repeat)")
-    p.add_argument("--sets", nargs="+", default=None, help="stance sets with a val split (default: all)")
+    p.add_argument("--sets", nargs="+", default=None,
+                   help="stance sets with a val split, or labelled CSV/JSONL files used whole (default: all sets)")
     p.add_argument("--per-set", type=int, default=None, help="stratified sample per set (default: the full split)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)

@@ -252,15 +252,28 @@ def available_stance_datasets() -> list[str]:
     return sorted(_STANCE_LOADERS)
 
 
+def is_labelled_file(name: str) -> bool:
+    """Return True when ``name`` is a path to a labelled file (CSV/TSV/JSONL, maybe ``.gz``), not a set name."""
+    suffixes = [s.lower() for s in Path(name).suffixes if s.lower() != ".gz"]
+    return bool(suffixes) and suffixes[-1] in (".csv", ".tsv", ".jsonl", ".json", ".ndjson")
+
+
 def stance_splits(name: str) -> tuple[str, ...]:
-    """Return the splits available for stance dataset ``name`` (``train`` and maybe ``val``)."""
+    """Return the splits available for stance dataset ``name`` (``train`` and maybe ``val``).
+
+    ``name`` may also be a labelled file (see :func:`load_labelled_file`): all of it is ``train``.
+    """
+    if is_labelled_file(name):
+        if not Path(name).is_file():
+            raise DatasetError(f"{name}: file does not exist")
+        return ("train",)
     if name not in _STANCE_LOADERS:
         raise DatasetError(f"unknown stance dataset {name!r}; known: {', '.join(available_stance_datasets())}")
     return _STANCE_LOADERS[name][1]
 
 
 def load_stance_dataset(name: str, split: str = "train", data_root: str | Path | None = None) -> pd.DataFrame:
-    """Load one split of a labelled stance dataset from ``data_root/stance_train``.
+    """Load one split of a labelled stance dataset from ``data_root/stance_train``, or a labelled file.
 
     Returns a DataFrame with ``text, target, label, dataset, split`` (label in
     favor/against/none), with empty rows and exact duplicates removed. ``split`` is
@@ -271,6 +284,8 @@ def load_stance_dataset(name: str, split: str = "train", data_root: str | Path |
     splits = stance_splits(name)
     if split not in splits:
         raise DatasetError(f"stance dataset {name!r} has no {split!r} split here; available: {', '.join(splits)}")
+    if is_labelled_file(name):
+        return _finish(load_labelled_file(name), Path(name).name, split)
     loader = _STANCE_LOADERS[name][0]
     return _finish(loader(_root(data_root), split), name, split)
 

@@ -403,12 +403,18 @@ def val_sets(names: Sequence[str] | None = None, per_set: int | None = None, see
              data_root: Path | None = None) -> dict[str, pd.DataFrame]:
     """Return the val splits of the named stance sets (default: every set that has one).
 
-    ``per_set`` caps each set with a label-stratified random sample (same seed → same rows).
+    A name that is a labelled file (see :func:`stance.datasets.load_labelled_file`) is used whole,
+    keyed by its file name. ``per_set`` caps each set with a label-stratified random sample
+    (same seed → same rows).
     """
     names = list(names) if names else [n for n in ds.available_stance_datasets() if "val" in ds.stance_splits(n)]
     out = {}
     for n in names:
-        df = ds.load_stance_dataset(n, "val", data_root)
+        if ds.is_labelled_file(n):
+            df = ds.load_stance_dataset(n, "train")
+            n = Path(n).name
+        else:
+            df = ds.load_stance_dataset(n, "val", data_root)
         if per_set and per_set < len(df):
             total = len(df)
             df = pd.concat([g.sample(n=max(1, round(per_set * len(g) / total)), random_state=seed)
@@ -818,7 +824,9 @@ def _parse_mix(items: Sequence[str] | None) -> dict[str, int | None]:
         return dict(DEFAULT_MIX)
     mix: dict[str, int | None] = {}
     for item in items:
-        name, _, n = item.partition(":")
+        name, sep, n = item.rpartition(":")
+        if not sep or not n.isdigit():  # no count given (a path may itself hold a colon)
+            name, n = item, ""
         ds.stance_splits(name)  # validates the name
         mix[name] = int(n) if n else None
     return mix
@@ -851,7 +859,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--freeze-layers", type=int, default=0, help="freeze the bottom N encoder layers (faster)")
     p.add_argument("--warmup-ratio", type=float, default=0.06, help="warm-up share of the steps or of the time budget")
     p.add_argument("--datasets", nargs="+", metavar="NAME[:N]", default=None,
-                   help=f"stance sets and example counts (default: {' '.join(f'{k}:{v}' for k, v in DEFAULT_MIX.items())})")
+                   help="stance sets (or labelled CSV/JSONL files: text, target, label) and example counts "
+                        f"(default: {' '.join(f'{k}:{v}' for k, v in DEFAULT_MIX.items())})")
     p.set_defaults(func=run)
     return p
 

@@ -34,6 +34,12 @@ def m():
     ("IDF soldiers", "Israel", ["IDF"]),
     ("Israelis voted", "Israel", ["Israelis"]),
     ("the Jerusalem Post said", "Israel", []),
+    ("Rep. Steve Israel of New York opposed the deal", "Israel", []),
+    ("treated at Beth Israel Deaconess", "Israel", []),
+    ("Sheriff Scott Israel resigned", "Israel", []),
+    ('"We will win," Mr. Israel said.', "Israel", []),
+    ("Steve Israel met Israel's prime minister", "Israel", ["Israel"]),
+    ("U.S. Ambassador to Israel Martin Indyk", "Israel", ["Israel"]),
 ])
 def test_alias_matching(m, text, target, expected):
     assert m[target].find(text) == expected

@@ -11,6 +11,7 @@ import pytest
 import torch
 from safetensors import safe_open
 
+from stance import datasets as ds
 from stance import train
 
 STANCE_ROWS = [
@@ -127,3 +128,15 @@ def test_cli_parser() -> None:
     assert train._parse_mix(args.datasets) == {"newsmtsc": 100, "vast": None}
     with pytest.raises(ValueError, match="unknown stance dataset"):
         train._parse_mix(["nope:3"])
+
+
+def test_mix_takes_labelled_files(tmp_path) -> None:
+    path = tmp_path / "news.csv"
+    path.write_text("text,target,label,reading\nIran denies it,Iran,none,neutral\nA rogue regime,Iran,against,against\n"
+                    "A rogue regime,Iran,against,against\n")
+    assert train._parse_mix([f"{path}:50", "vast:3"]) == {str(path): 50, "vast": 3}
+    assert train._parse_mix([str(path)]) == {str(path): None}
+    df = ds.load_stance_dataset(str(path))
+    assert df["label"].tolist() == ["none", "against"] and set(df["dataset"]) == {"news.csv"}
+    with pytest.raises(ValueError, match="does not exist"):
+        train._parse_mix([str(tmp_path / "gone.csv:5")])

@@ -1,0 +1,144 @@
+"""Build in-domain sentence training data: AllSides sentences labelled toward the targets they name.
+
+The sentence model learnt stance from tweets, arguments and entity sentiment in other news; its
+errors on AllSides are news-specific (the target as the *speaker* or *actor* read as the object of
+criticism, a congressman named Israel read as the country). This draws sentences that name a
+target from AllSides articles that are in neither the dev gold nor the silver gold (so both stay
+held out), writes them in batches for readers who label each sentence x target under
+``benchmarks/NEWS_SENTENCES_RULES.md``, and merges the readings into
+``benchmarks/data/allsides_sentences.csv`` (``text, target, label``: the columns
+``python -m stance train --datasets FILE:N`` reads).
+
+Sampling: at most two sentences per article, stratified by the shipped model's score so the
+sentences it is most sure about (where its errors do most harm) are over-represented:
+35 % with a target scored below -0.5, 25 % above +0.5, 40 % from the rest.
+
+    python benchmarks/news_sentences.py sample OUT_DIR [--n 2000] [--batches 8]
+    python benchmarks/news_sentences.py merge OUT_DIR benchmarks/data/allsides_sentences.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from stance.corpus_texts import restore_texts  # noqa: E402
+from stance.evaluate import ALLSIDES_GOLD  # noqa: E402
+from stance.settings import REPO_DIR  # noqa: E402
+
+RESULTS = REPO_DIR / "results" / "allsides"
+SILVER = REPO_DIR / "tests" / "data" / "allsides_silver_gold.csv"
+LABELS = {"favor", "against", "neutral", "not_target"}
+#: not_target (the name is not the country: "Steve Israel", "Beth Israel") trains as "none".
+TRAIN_LABEL = {"favor": "favor", "against": "against", "neutral": "none", "not_target": "none"}
+
+
+def held_out_ids() -> set[str]:
+    """Return the doc ids of the dev and silver golds (never sampled)."""
+    return set(pd.read_csv(ALLSIDES_GOLD / "gold.csv")["doc_id"]) | set(pd.read_csv(SILVER)["doc_id"])
+
+
+def sample(out: Path, n: int = 2000, batches: int = 8, seed: int = 2027) -> pd.DataFrame:
+    """Draw ``n`` sentences and write ``sentences.csv`` and ``batch_K.md`` under ``out``; returns the sample."""
+    sents = pd.read_parquet(RESULTS / "sentences.parquet")
+    sents = sents[~sents["doc_id"].isin(held_out_ids())]
+    per = sents.groupby(["doc_id", "sent_idx"]).agg(targets=("target", list), lo=("score", "min"),
+                                                    hi=("score", "max")).reset_index()
+    rng = np.random.default_rng(seed)
+    per = per.sample(frac=1, random_state=int(rng.integers(1e9)))
+    per = per.groupby("doc_id").head(2)
+    strong_neg = per[per["lo"] < -0.5]
+    strong_pos = per[(per["hi"] > 0.5) & ~per.index.isin(strong_neg.index)]
+    rest = per[~per.index.isin(strong_neg.index) & ~per.index.isin(strong_pos.index)]
+    k_neg, k_pos = int(n * 0.35), int(n * 0.25)
+    picked = pd.concat([strong_neg.head(k_neg), strong_pos.head(k_pos), rest.head(n - k_neg - k_pos)])
+    picked = picked.sample(frac=1, random_state=7).reset_index(drop=True)
+
+    run = json.loads((RESULTS / "run.json").read_text())
+    texts = restore_texts(pd.read_parquet(RESULTS / "texts.parquet"), run["corpus_path"], RESULTS)
+    sentences = {r.doc_id: json.loads(r.sentences) for r in texts.itertuples()}
+    titles = pd.read_parquet(RESULTS / "documents.parquet").drop_duplicates("doc_id").set_index("doc_id")["title"]
+    rows = []
+    for i, r in enumerate(picked.itertuples()):
+        doc = sentences[r.doc_id]
+        rows.append({"item": f"s{i + 1:04d}", "doc_id": r.doc_id, "sent_idx": r.sent_idx,
+                     "targets": "|".join(sorted(set(r.targets))), "title": titles.get(r.doc_id, ""),
+                     "previous": doc[r.sent_idx - 1] if r.sent_idx > 0 else "", "text": doc[r.sent_idx]})
+    s = pd.DataFrame(rows)
+    out.mkdir(parents=True, exist_ok=True)
+    s.to_csv(out / "sentences.csv", index=False)
+    size = -(-len(s) // batches)
+    for b in range(batches):
+        with open(out / f"batch_{b + 1}.md", "w", encoding="utf-8") as f:
+            for r in s.iloc[b * size:(b + 1) * size].itertuples():
+                f.write(f"=== {r.item}  targets: {r.targets.replace('|', ', ')}\nHeadline: {r.title}\n"
+                        f"Previous sentence: {r.previous}\nSENTENCE: {r.text}\n\n")
+    return s
+
+
+def merge(folder: Path, dest: Path) -> pd.DataFrame:
+    """Join every ``labels_K.csv`` (``item, target, label``) to the sample; write ``dest``; return it.
+
+    Raises ``ValueError`` naming the file for an unknown item, target or label, or a
+    sentence x target left unlabelled.
+    """
+    s = pd.read_csv(folder / "sentences.csv", keep_default_na=False).set_index("item")
+    frames = []
+    for path in sorted(folder.glob("labels_*.csv")):
+        df = pd.read_csv(path, keep_default_na=False)
+        df["label"] = df["label"].str.strip().str.lower()
+        bad = df[~df["label"].isin(LABELS)]
+        if not bad.empty:
+            raise ValueError(f"{path}: unknown label {bad['label'].iloc[0]!r} for item {bad['item'].iloc[0]}")
+        unknown = df[~df["item"].isin(s.index)]
+        if not unknown.empty:
+            raise ValueError(f"{path}: unknown item {unknown['item'].iloc[0]!r}")
+        wrong = [(i, t) for i, t in zip(df["item"], df["target"]) if t not in s.at[i, "targets"].split("|")]
+        if wrong:
+            raise ValueError(f"{path}: item {wrong[0][0]} does not name target {wrong[0][1]!r}")
+        frames.append(df)
+    labels = pd.concat(frames).drop_duplicates(["item", "target"], keep="last")
+    expected = {(i, t) for i, ts in s["targets"].items() for t in ts.split("|")}
+    missing = expected - set(zip(labels["item"], labels["target"]))
+    if missing:
+        raise ValueError(f"{folder}: {len(missing)} sentence x target cells unlabelled, e.g. {sorted(missing)[0]}")
+    out = labels.join(s[["doc_id", "sent_idx", "text"]], on="item")
+    out = out.assign(reading=out["label"], label=out["label"].map(TRAIN_LABEL)).sort_values(["item", "target"])
+    cols = ["text", "target", "label", "reading", "doc_id", "sent_idx", "item"]
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    out[cols].to_csv(dest, index=False)
+    return out[cols]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``sample OUT_DIR`` or ``merge OUT_DIR DEST``; returns the exit code."""
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    a = sub.add_parser("sample")
+    a.add_argument("out", type=Path)
+    a.add_argument("--n", type=int, default=2000)
+    a.add_argument("--batches", type=int, default=8)
+    a.add_argument("--seed", type=int, default=2027)
+    m = sub.add_parser("merge")
+    m.add_argument("folder", type=Path)
+    m.add_argument("dest", type=Path)
+    args = p.parse_args(argv)
+    if args.cmd == "sample":
+        s = sample(args.out, args.n, args.batches, args.seed)
+        print(f"{len(s)} sentences, {s['targets'].str.count('[|]').add(1).sum()} sentence x target cells -> {args.out}")
+    else:
+        out = merge(args.folder, args.dest)
+        print(f"{len(out)} cells -> {args.dest}")
+        print(out["reading"].value_counts().to_string())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

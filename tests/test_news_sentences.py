@@ -1,0 +1,77 @@
+"""The in-domain sentence training data (benchmarks/data/allsides_sentences.csv) and its merge step."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+import pandas as pd
+import pytest
+
+from stance import datasets as ds
+from stance.corpus import load_corpus
+from stance.prepare import document_text
+from stance.settings import REPO_DIR, load_settings
+from stance.targets import build_matchers
+
+DATA = REPO_DIR / "benchmarks" / "data" / "allsides_sentences.csv"
+
+
+def _module():
+    spec = importlib.util.spec_from_file_location("news_sentences", REPO_DIR / "benchmarks" / "news_sentences.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["news_sentences"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_sentence_data_is_held_out_and_quotes_the_corpus():
+    ns = _module()
+    df = pd.read_csv(DATA, keep_default_na=False)
+    assert len(df) > 2000 and not df.duplicated(["item", "target"]).any()
+    assert set(df["reading"]) <= ns.LABELS and (df["label"] == df["reading"].map(ns.TRAIN_LABEL)).all()
+    assert not set(df["doc_id"]) & ns.held_out_ids()  # neither the dev nor the silver gold leaks into training
+    # the sentences are cut from the cleaned text the engine labels (headline first)
+    docs = {d.id: " ".join(document_text(d)[1].split()) for d in load_corpus(REPO_DIR / "corpus" / "allsides").documents}
+    assert all(" ".join(t.split()) in docs[i] for i, t in zip(df["doc_id"], df["text"]))
+    # the target is really named in the sentence, or the reading says the name is not the country
+    matchers = build_matchers(load_settings(environ={}).targets)
+    named = [bool(matchers[t].find(x)) for t, x in zip(df["target"], df["text"])]
+    unmatched = df[[not n for n in named]]
+    assert len(unmatched) <= 0.03 * len(df), unmatched[["item", "target", "reading"]].head()
+
+
+def test_training_reads_the_sentence_file():
+    df = ds.load_stance_dataset(str(DATA))
+    assert set(df["label"]) == {"favor", "against", "none"} and set(df["dataset"]) == {DATA.name}
+
+
+def _folder(tmp_path, labels: str):
+    pd.DataFrame({"item": ["s0001", "s0002"], "doc_id": ["d1", "d2"], "sent_idx": [3, 0],
+                  "targets": ["Iran|Israel", "United States"], "title": ["t", "t"], "previous": ["", ""],
+                  "text": ["Iran denies it; Israel was hit.", "Steve Israel spoke in the U.S."]}
+                 ).to_csv(tmp_path / "sentences.csv", index=False)
+    (tmp_path / "labels_1.csv").write_text(labels)
+    return tmp_path
+
+
+def test_merge_joins_readings_and_maps_labels(tmp_path):
+    ns = _module()
+    folder = _folder(tmp_path, "item,target,label\ns0001,Iran,neutral\ns0001,Israel,Favor\n"
+                               "s0002,United States,not_target\n")
+    out = ns.merge(folder, tmp_path / "out.csv")
+    assert out[["target", "label", "reading"]].values.tolist() == [
+        ["Iran", "none", "neutral"], ["Israel", "favor", "favor"], ["United States", "none", "not_target"]]
+    assert pd.read_csv(tmp_path / "out.csv")["text"].iloc[0] == "Iran denies it; Israel was hit."
+
+
+@pytest.mark.parametrize("labels,message", [
+    ("item,target,label\ns0001,Iran,maybe\n", "unknown label 'maybe'"),
+    ("item,target,label\ns0009,Iran,favor\n", "unknown item 's0009'"),
+    ("item,target,label\ns0002,Iran,favor\n", "does not name target 'Iran'"),
+    ("item,target,label\ns0001,Iran,favor\ns0002,United States,neutral\n", "1 sentence x target cells unlabelled"),
+])
+def test_merge_refuses_bad_readings(tmp_path, labels, message):
+    ns = _module()
+    with pytest.raises(ValueError, match=message):
+        ns.merge(_folder(tmp_path, labels), tmp_path / "out.csv")
