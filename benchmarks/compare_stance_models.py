@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     sets = train.val_sets(args.sets, args.per_set, args.seed)
     res = train.compare_models(models, sets, max_length=args.max_length, threads=args.threads)
     cols = ["model", "set", "n", "macro_f1", "f_avg", "f1_favor", "f1_against", "f1_none",
-            "pred_favor", "pred_against", "pred_none", "accuracy"]
+            "auc_favor", "auc_against", "pred_favor", "pred_against", "pred_none", "accuracy"]
     print(res[cols].round(3).to_string(index=False))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

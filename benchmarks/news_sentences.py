@@ -14,7 +14,8 @@ sentences it is most sure about (where its errors do most harm) are over-represe
 35 % with a target scored below -0.5, 25 % above +0.5, 40 % from the rest.
 
     python benchmarks/news_sentences.py sample OUT_DIR [--n 2000] [--batches 8]
-    python benchmarks/news_sentences.py merge OUT_DIR benchmarks/data/allsides_sentences.csv
+    python benchmarks/news_sentences.py merge OUT_DIR [OUT_DIR2 ...] benchmarks/data/allsides_sentences.csv
+    python benchmarks/news_sentences.py split benchmarks/data/allsides_sentences.csv DIR  # train.csv, val.csv
 """
 
 from __future__ import annotations
@@ -45,10 +46,19 @@ def held_out_ids() -> set[str]:
     return set(pd.read_csv(ALLSIDES_GOLD / "gold.csv")["doc_id"]) | set(pd.read_csv(SILVER)["doc_id"])
 
 
-def sample(out: Path, n: int = 2000, batches: int = 8, seed: int = 2027) -> pd.DataFrame:
-    """Draw ``n`` sentences and write ``sentences.csv`` and ``batch_K.md`` under ``out``; returns the sample."""
+def sample(out: Path, n: int = 2000, batches: int = 8, seed: int = 2027, exclude: list[Path] | None = None,
+           prefix: str = "s") -> pd.DataFrame:
+    """Draw ``n`` sentences and write ``sentences.csv`` and ``batch_K.md`` under ``out``; returns the sample.
+
+    ``exclude`` lists earlier rounds' ``sentences.csv`` files whose sentences are not drawn again;
+    ``prefix`` starts the item ids (a new letter per round keeps them unique).
+    """
     sents = pd.read_parquet(RESULTS / "sentences.parquet")
     sents = sents[~sents["doc_id"].isin(held_out_ids())]
+    for path in exclude or []:
+        seen = pd.read_csv(path, usecols=["doc_id", "sent_idx"])
+        key = sents["doc_id"] + "#" + sents["sent_idx"].astype(str)
+        sents = sents[~key.isin(seen["doc_id"] + "#" + seen["sent_idx"].astype(str))]
     per = sents.groupby(["doc_id", "sent_idx"]).agg(targets=("target", list), lo=("score", "min"),
                                                     hi=("score", "max")).reset_index()
     rng = np.random.default_rng(seed)
@@ -68,7 +78,7 @@ def sample(out: Path, n: int = 2000, batches: int = 8, seed: int = 2027) -> pd.D
     rows = []
     for i, r in enumerate(picked.itertuples()):
         doc = sentences[r.doc_id]
-        rows.append({"item": f"s{i + 1:04d}", "doc_id": r.doc_id, "sent_idx": r.sent_idx,
+        rows.append({"item": f"{prefix}{i + 1:04d}", "doc_id": r.doc_id, "sent_idx": r.sent_idx,
                      "targets": "|".join(sorted(set(r.targets))), "title": titles.get(r.doc_id, ""),
                      "previous": doc[r.sent_idx - 1] if r.sent_idx > 0 else "", "text": doc[r.sent_idx]})
     s = pd.DataFrame(rows)
@@ -83,12 +93,17 @@ def sample(out: Path, n: int = 2000, batches: int = 8, seed: int = 2027) -> pd.D
     return s
 
 
-def merge(folder: Path, dest: Path) -> pd.DataFrame:
-    """Join every ``labels_K.csv`` (``item, target, label``) to the sample; write ``dest``; return it.
+def merge(folders: Path | list[Path], dest: Path) -> pd.DataFrame:
+    """Join every ``labels_K.csv`` (``item, target, label``) of each round's folder to its sample.
 
-    Raises ``ValueError`` naming the file for an unknown item, target or label, or a
-    sentence x target left unlabelled.
+    Writes all rounds to ``dest`` and returns them. Raises ``ValueError`` naming the file for an
+    unknown item, target or label, or naming the folder for a sentence x target left unlabelled.
     """
+    folders = [folders] if isinstance(folders, Path) else folders
+    return _write(pd.concat([_merge_round(f) for f in folders]), dest)
+
+
+def _merge_round(folder: Path) -> pd.DataFrame:
     s = pd.read_csv(folder / "sentences.csv", keep_default_na=False).set_index("item")
     frames = []
     for path in sorted(folder.glob("labels_*.csv")):
@@ -110,11 +125,33 @@ def merge(folder: Path, dest: Path) -> pd.DataFrame:
     if missing:
         raise ValueError(f"{folder}: {len(missing)} sentence x target cells unlabelled, e.g. {sorted(missing)[0]}")
     out = labels.join(s[["doc_id", "sent_idx", "text"]], on="item")
-    out = out.assign(reading=out["label"], label=out["label"].map(TRAIN_LABEL)).sort_values(["item", "target"])
+    return out.assign(reading=out["label"], label=out["label"].map(TRAIN_LABEL))
+
+
+def _write(out: pd.DataFrame, dest: Path) -> pd.DataFrame:
     cols = ["text", "target", "label", "reading", "doc_id", "sent_idx", "item"]
+    out = out.sort_values(["item", "target"])[cols].reset_index(drop=True)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    out[cols].to_csv(dest, index=False)
-    return out[cols]
+    out.to_csv(dest, index=False)
+    return out
+
+
+def split(data: Path, out: Path, share: float = 0.2, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split the readings by article into ``out/train.csv`` and ``out/val.csv``; return (train, val).
+
+    The val articles are a ``share`` of the first round's articles (``s`` items), drawn with
+    ``seed``; every reading from a val article, in either round, is val, so no article is on both
+    sides. The defaults reproduce the split the README's sentence figures use (720 val cells).
+    """
+    df = pd.read_csv(data, keep_default_na=False)
+    docs = sorted(df.loc[df["item"].str.startswith("s"), "doc_id"].unique())
+    np.random.default_rng(seed).shuffle(docs)
+    val_docs = set(docs[:int(len(docs) * share)])
+    is_val = df["doc_id"].isin(val_docs)
+    out.mkdir(parents=True, exist_ok=True)
+    df[~is_val].to_csv(out / "train.csv", index=False)
+    df[is_val].to_csv(out / "val.csv", index=False)
+    return df[~is_val], df[is_val]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,16 +163,25 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--n", type=int, default=2000)
     a.add_argument("--batches", type=int, default=8)
     a.add_argument("--seed", type=int, default=2027)
+    a.add_argument("--exclude", type=Path, nargs="*", default=None, help="earlier rounds' sentences.csv")
+    a.add_argument("--prefix", default="s", help="item id prefix (one letter per round)")
     m = sub.add_parser("merge")
-    m.add_argument("folder", type=Path)
-    m.add_argument("dest", type=Path)
+    m.add_argument("folders", type=Path, nargs="+", help="one folder per round, then the destination file")
+    sp = sub.add_parser("split")
+    sp.add_argument("data", type=Path)
+    sp.add_argument("out", type=Path)
     args = p.parse_args(argv)
     if args.cmd == "sample":
-        s = sample(args.out, args.n, args.batches, args.seed)
+        s = sample(args.out, args.n, args.batches, args.seed, args.exclude, args.prefix)
         print(f"{len(s)} sentences, {s['targets'].str.count('[|]').add(1).sum()} sentence x target cells -> {args.out}")
+    elif args.cmd == "split":
+        train, val = split(args.data, args.out)
+        print(f"train {len(train)} cells ({train['doc_id'].nunique()} articles), "
+              f"val {len(val)} cells ({val['doc_id'].nunique()} articles) -> {args.out}")
     else:
-        out = merge(args.folder, args.dest)
-        print(f"{len(out)} cells -> {args.dest}")
+        *folders, dest = args.folders
+        out = merge(folders, dest)
+        print(f"{len(out)} cells -> {dest}")
         print(out["reading"].value_counts().to_string())
     return 0
 

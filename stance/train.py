@@ -390,13 +390,37 @@ def stance_metrics(gold: Sequence[str], pred: Sequence[str]) -> dict[str, float]
     return out
 
 
+def rank_auc(positive: Sequence[bool], score: Sequence[float]) -> float:
+    """Return the ROC AUC of ``score`` for the ``positive`` mask (ties count half; NaN without both classes).
+
+    The chance that a random positive example scores above a random negative one: it judges a
+    score's ordering whatever threshold or argmax is later put on it.
+    """
+    pos = np.asarray(positive, dtype=bool)
+    ranks = pd.Series(np.asarray(score, dtype=float)).rank(method="average").to_numpy()
+    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
+    if not n_pos or not n_neg:
+        return float("nan")
+    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
 def evaluate_stance(model: torch.nn.Module, tokenizer: Any, df: pd.DataFrame, templates: dict[str, str] | None = None,
                     batch_size: int = 64, max_length: int = 128, device: str | torch.device = "cpu") -> dict[str, float]:
-    """Predict favor/against/none for a ``text, target, label`` frame; return :func:`stance_metrics`."""
+    """Predict favor/against/none for a ``text, target, label`` frame.
+
+    Returns :func:`stance_metrics` of the argmax labels, plus ``auc_favor`` and ``auc_against``:
+    how well the sentence score the engine averages, p(favor) − p(against), ranks favor (and,
+    negated, against) examples above the rest (:func:`rank_auc`).
+    """
     probs = stance_probs(model, tokenizer, df["text"].tolist(), df["target"].tolist(), templates,
                          batch_size, max_length, device)
     pred = [ds.STANCE_LABELS[i] for i in probs.argmax(axis=1)]
-    return stance_metrics(df["label"].tolist(), pred)
+    out = stance_metrics(df["label"].tolist(), pred)
+    score = probs[:, 0] - probs[:, 1]
+    gold = df["label"].to_numpy()
+    out["auc_favor"] = rank_auc(gold == "favor", score)
+    out["auc_against"] = rank_auc(gold == "against", -score)
+    return out
 
 
 def val_sets(names: Sequence[str] | None = None, per_set: int | None = None, seed: int = 0,

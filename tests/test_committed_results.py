@@ -10,6 +10,7 @@ import pytest
 from stance.export import read_results
 from stance.nli import model_fingerprint
 from stance.settings import REPO_DIR, load_settings
+from stance.targets import build_matchers
 
 RESULTS = REPO_DIR / "results" / "allsides"
 CORPUS = REPO_DIR / "corpus" / "allsides" / "documents.jsonl.gz"
@@ -46,3 +47,14 @@ def test_source_table_matches_document_table(committed):
     n = committed.documents.groupby(["source", "target"]).size()
     assert (src.set_index(["source", "target"])["n_documents_total"] == n.reindex(
         src.set_index(["source", "target"]).index)).all()
+
+
+def test_every_sentence_row_still_names_its_target(committed):
+    """Mention matching changed (targets.py) without relabelling shows up here as rows no matcher finds."""
+    matchers = build_matchers(load_settings(environ={}).targets)
+    sentences = {r.doc_id: json.loads(r.sentences) if isinstance(r.sentences, str) else list(r.sentences)
+                 for r in committed.texts.itertuples()}
+    rows = committed.sentences
+    stale = [(d, i, t) for d, i, t in zip(rows["doc_id"], rows["sent_idx"], rows["target"])
+             if not matchers[t].find(sentences[d][i])]
+    assert not stale, f"{len(stale)} sentence rows no longer name their target, e.g. {stale[:3]}: relabel"

@@ -6,6 +6,7 @@ import argparse
 import json
 import random
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -117,6 +118,14 @@ def test_metrics() -> None:
     assert m["f_avg"] == pytest.approx(0.75) and m["macro_f1"] == pytest.approx(0.5)
     two = train.stance_metrics(["favor", "against"], ["favor", "none"])
     assert two["macro_f1"] == pytest.approx(0.5)  # none is not a gold class here
+
+
+def test_rank_auc() -> None:
+    assert train.rank_auc([True, True, False, False], [0.9, 0.8, 0.1, 0.2]) == 1.0
+    assert train.rank_auc([True, False, True, False], [0.1, 0.9, 0.2, 0.8]) == 0.0
+    assert train.rank_auc([True, False], [0.5, 0.5]) == 0.5  # a tie counts half
+    assert train.rank_auc([True, False, False], [0.5, 0.7, 0.1]) == pytest.approx(0.5)
+    assert np.isnan(train.rank_auc([False, False], [0.1, 0.2]))
 
 
 def test_cli_parser() -> None:
