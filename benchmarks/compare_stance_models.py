@@ -4,6 +4,8 @@ Protocol (:func:`stance.train.compare_models`): for each (text, target) the thre
 ``settings.toml`` hypotheses, softmax over the entailment logits, argmax → favor / against /
 none; macro-F1 over the gold classes present and F_avg (mean F1 of favor and against).
 
+    python benchmarks/compare_stance_models.py --model own=models/stance-minilm-news \
+        --sets DIR/val.csv --by-target          # labelled files too; per-target rows
     python benchmarks/compare_stance_models.py \
         --model own=models/stance-minilm-news --model baseline=../shared/models/stance-nli-minilm-v1 \
         --sets vast covid19_stance pstance directed_sentiment_news --out runs/compare.csv \
@@ -33,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--max-length", type=int, default=128)
+    p.add_argument("--by-target", action="store_true",
+                   help="also score each set's rows per target (rows named 'SET / TARGET')")
     p.add_argument("--out", type=Path, default=None, help="CSV for the result table")
     p.add_argument("--update-card", type=Path, default=None,
                    help="model folder whose README.md is regenerated with this table (needs training_log.json)")
@@ -41,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     models = dict(m.split("=", 1) for m in args.model)
     sets = train.val_sets(args.sets, args.per_set, args.seed)
+    if args.by_target:
+        sets = {**sets, **{f"{name} / {t}": g.reset_index(drop=True)
+                           for name, df in sets.items() for t, g in df.groupby("target") if len(g) >= 20}}
     res = train.compare_models(models, sets, max_length=args.max_length, threads=args.threads)
     cols = ["model", "set", "n", "macro_f1", "f_avg", "f1_favor", "f1_against", "f1_none",
             "auc_favor", "auc_against", "pred_favor", "pred_against", "pred_none", "accuracy"]
