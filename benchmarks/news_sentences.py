@@ -16,6 +16,8 @@ sentences it is most sure about (where its errors do most harm) are over-represe
     python benchmarks/news_sentences.py sample OUT_DIR [--n 2000] [--batches 8]
     python benchmarks/news_sentences.py merge OUT_DIR [OUT_DIR2 ...] benchmarks/data/allsides_sentences.csv
     python benchmarks/news_sentences.py split benchmarks/data/allsides_sentences.csv DIR  # train.csv, val.csv
+    python benchmarks/news_sentences.py agree benchmarks/data/allsides_sentences.csv \
+        benchmarks/data/allsides_sentences_second_reading.csv   # agreement of a second reading
 """
 
 from __future__ import annotations
@@ -154,6 +156,42 @@ def split(data: Path, out: Path, share: float = 0.2, seed: int = 0) -> tuple[pd.
     return df[~is_val], df[is_val]
 
 
+def cohen_kappa(a: pd.Series, b: pd.Series) -> float:
+    """Return Cohen's kappa of two label series over the same cells (1 = perfect, 0 = chance)."""
+    a, b = a.reset_index(drop=True), b.reset_index(drop=True)
+    observed = float((a == b).mean())
+    labels = sorted(set(a) | set(b))
+    expected = sum(float((a == lab).mean()) * float((b == lab).mean()) for lab in labels)
+    return (observed - expected) / (1 - expected) if expected < 1 else 1.0
+
+
+def agree(data: Path, second: Path, agreed_out: Path | None = None) -> dict:
+    """Compare a second reading (``item, target, label``) with the committed one on the cells both have.
+
+    Returns ``cells``, raw ``agreement`` and ``kappa`` on the four reading labels and on the three
+    training labels, and the confusion table (rows: first reading). With ``agreed_out`` writes the
+    cells both readings give the same training label (a cleaner held-out set).
+    """
+    first = pd.read_csv(data, keep_default_na=False)
+    other = pd.read_csv(second, keep_default_na=False)
+    other["label"] = other["label"].str.strip().str.lower()
+    bad = other[~other["label"].isin(LABELS)]
+    if not bad.empty:
+        raise ValueError(f"{second}: unknown label {bad['label'].iloc[0]!r} for item {bad['item'].iloc[0]}")
+    both = first.merge(other.rename(columns={"label": "second"}), on=["item", "target"])
+    if both.empty:
+        raise ValueError(f"{second}: no cell in common with {data}")
+    train_2 = both["second"].map(TRAIN_LABEL)
+    if agreed_out is not None:
+        both[both["label"] == train_2][first.columns].to_csv(agreed_out, index=False)
+    return {"cells": len(both),
+            "agreement": float((both["reading"] == both["second"]).mean()),
+            "kappa": cohen_kappa(both["reading"], both["second"]),
+            "agreement_train": float((both["label"] == train_2).mean()),
+            "kappa_train": cohen_kappa(both["label"], train_2),
+            "confusion": pd.crosstab(both["reading"], both["second"], rownames=["first"], colnames=["second"])}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``sample OUT_DIR`` or ``merge OUT_DIR DEST``; returns the exit code."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -170,10 +208,19 @@ def main(argv: list[str] | None = None) -> int:
     sp = sub.add_parser("split")
     sp.add_argument("data", type=Path)
     sp.add_argument("out", type=Path)
+    ag = sub.add_parser("agree")
+    ag.add_argument("data", type=Path)
+    ag.add_argument("second", type=Path)
+    ag.add_argument("--agreed-out", type=Path, default=None)
     args = p.parse_args(argv)
     if args.cmd == "sample":
         s = sample(args.out, args.n, args.batches, args.seed, args.exclude, args.prefix)
         print(f"{len(s)} sentences, {s['targets'].str.count('[|]').add(1).sum()} sentence x target cells -> {args.out}")
+    elif args.cmd == "agree":
+        r = agree(args.data, args.second, args.agreed_out)
+        print(f"{r['cells']} cells read twice: agreement {r['agreement']:.3f}, Cohen's kappa {r['kappa']:.3f} "
+              f"(favor/against/none: {r['agreement_train']:.3f}, kappa {r['kappa_train']:.3f})")
+        print(r["confusion"].to_string())
     elif args.cmd == "split":
         train, val = split(args.data, args.out)
         print(f"train {len(train)} cells ({train['doc_id'].nunique()} articles), "

@@ -83,3 +83,20 @@ def test_split_keeps_articles_on_one_side(tmp_path):
     assert len(train) + len(val) == len(pd.read_csv(DATA)) and len(val) == 720
     assert not set(train["doc_id"]) & set(val["doc_id"])
     assert (tmp_path / "train.csv").is_file() and len(pd.read_csv(tmp_path / "val.csv")) == 720
+
+
+def test_agreement_and_kappa(tmp_path):
+    ns = _module()
+    assert ns.cohen_kappa(pd.Series(["a", "b", "a", "b"]), pd.Series(["a", "b", "a", "b"])) == 1.0
+    assert ns.cohen_kappa(pd.Series(["a", "a", "b", "b"]), pd.Series(["a", "b", "a", "b"])) == 0.0
+    first = ns.merge(_folder(tmp_path, "item,target,label\ns0001,Iran,neutral\ns0001,Israel,favor\n"
+                                       "s0002,United States,not_target\n"), tmp_path / "first.csv")
+    assert len(first) == 3
+    (tmp_path / "second.csv").write_text("item,target,label\ns0001,Iran,against\ns0001,Israel,Favor\n"
+                                         "s0002,United States,neutral\n")
+    r = ns.agree(tmp_path / "first.csv", tmp_path / "second.csv", tmp_path / "agreed.csv")
+    assert r["cells"] == 3 and r["agreement"] == pytest.approx(1 / 3) and r["agreement_train"] == pytest.approx(2 / 3)
+    assert pd.read_csv(tmp_path / "agreed.csv")["target"].tolist() == ["Israel", "United States"]
+    (tmp_path / "bad.csv").write_text("item,target,label\ns0001,Iran,maybe\n")
+    with pytest.raises(ValueError, match="unknown label 'maybe'"):
+        ns.agree(tmp_path / "first.csv", tmp_path / "bad.csv")
