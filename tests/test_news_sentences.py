@@ -100,3 +100,10 @@ def test_agreement_and_kappa(tmp_path):
     (tmp_path / "bad.csv").write_text("item,target,label\ns0001,Iran,maybe\n")
     with pytest.raises(ValueError, match="unknown label 'maybe'"):
         ns.agree(tmp_path / "first.csv", tmp_path / "bad.csv")
+
+
+def test_second_reading_covers_the_held_out_cells(tmp_path):
+    ns = _module()
+    _, val = ns.split(DATA, tmp_path)
+    r = ns.agree(DATA, DATA.parent / "allsides_sentences_second_reading.csv")
+    assert r["cells"] == len(val) == 720 and r["kappa"] > 0.6
