@@ -13,9 +13,10 @@ Sampling: at most two sentences per article, stratified by the shipped model's s
 sentences it is most sure about (where its errors do most harm) are over-represented:
 35 % with a target scored below -0.5, 25 % above +0.5, 40 % from the rest.
 
-    python benchmarks/news_sentences.py sample OUT_DIR [--n 2000] [--batches 8]
+    python benchmarks/news_sentences.py sample OUT_DIR [--n 2000] [--batches 8] [--results DIR]
     python benchmarks/news_sentences.py merge OUT_DIR [OUT_DIR2 ...] benchmarks/data/allsides_sentences.csv
     python benchmarks/news_sentences.py split benchmarks/data/allsides_sentences.csv DIR  # train.csv, val.csv
+    python benchmarks/news_sentences.py reread DIR1 DIR2 DIR/val.csv OUT_DIR  # batches for a second reading
     python benchmarks/news_sentences.py agree benchmarks/data/allsides_sentences.csv \
         benchmarks/data/allsides_sentences_second_reading.csv   # agreement of a second reading
 """
@@ -33,11 +34,10 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from stance.corpus_texts import restore_texts  # noqa: E402
-from stance.evaluate import ALLSIDES_GOLD  # noqa: E402
+from stance.evaluate import ALLSIDES_GOLD, ALLSIDES_SILVER  # noqa: E402
 from stance.settings import REPO_DIR  # noqa: E402
 
 RESULTS = REPO_DIR / "results" / "allsides"
-SILVER = REPO_DIR / "tests" / "data" / "allsides_silver_gold.csv"
 LABELS = {"favor", "against", "neutral", "not_target"}
 #: not_target (the name is not the country: "Steve Israel", "Beth Israel") trains as "none".
 TRAIN_LABEL = {"favor": "favor", "against": "against", "neutral": "none", "not_target": "none"}
@@ -45,17 +45,18 @@ TRAIN_LABEL = {"favor": "favor", "against": "against", "neutral": "none", "not_t
 
 def held_out_ids() -> set[str]:
     """Return the doc ids of the dev and silver golds (never sampled)."""
-    return set(pd.read_csv(ALLSIDES_GOLD / "gold.csv")["doc_id"]) | set(pd.read_csv(SILVER)["doc_id"])
+    return set(pd.read_csv(ALLSIDES_GOLD / "gold.csv")["doc_id"]) | set(pd.read_csv(ALLSIDES_SILVER)["doc_id"])
 
 
 def sample(out: Path, n: int = 2000, batches: int = 8, seed: int = 2027, exclude: list[Path] | None = None,
-           prefix: str = "s") -> pd.DataFrame:
+           prefix: str = "s", results: Path = RESULTS) -> pd.DataFrame:
     """Draw ``n`` sentences and write ``sentences.csv`` and ``batch_K.md`` under ``out``; returns the sample.
 
     ``exclude`` lists earlier rounds' ``sentences.csv`` files whose sentences are not drawn again;
-    ``prefix`` starts the item ids (a new letter per round keeps them unique).
+    ``prefix`` starts the item ids (a new letter per round keeps them unique); ``results`` is the
+    labelled AllSides folder whose sentence scores the draw is stratified by.
     """
-    sents = pd.read_parquet(RESULTS / "sentences.parquet")
+    sents = pd.read_parquet(results / "sentences.parquet")
     sents = sents[~sents["doc_id"].isin(held_out_ids())]
     for path in exclude or []:
         seen = pd.read_csv(path, usecols=["doc_id", "sent_idx"])
@@ -73,10 +74,10 @@ def sample(out: Path, n: int = 2000, batches: int = 8, seed: int = 2027, exclude
     picked = pd.concat([strong_neg.head(k_neg), strong_pos.head(k_pos), rest.head(n - k_neg - k_pos)])
     picked = picked.sample(frac=1, random_state=7).reset_index(drop=True)
 
-    run = json.loads((RESULTS / "run.json").read_text())
-    texts = restore_texts(pd.read_parquet(RESULTS / "texts.parquet"), run["corpus_path"], RESULTS)
+    run = json.loads((results / "run.json").read_text())
+    texts = restore_texts(pd.read_parquet(results / "texts.parquet"), run["corpus_path"], results)
     sentences = {r.doc_id: json.loads(r.sentences) for r in texts.itertuples()}
-    titles = pd.read_parquet(RESULTS / "documents.parquet").drop_duplicates("doc_id").set_index("doc_id")["title"]
+    titles = pd.read_parquet(results / "documents.parquet").drop_duplicates("doc_id").set_index("doc_id")["title"]
     rows = []
     for i, r in enumerate(picked.itertuples()):
         doc = sentences[r.doc_id]
@@ -86,13 +87,44 @@ def sample(out: Path, n: int = 2000, batches: int = 8, seed: int = 2027, exclude
     s = pd.DataFrame(rows)
     out.mkdir(parents=True, exist_ok=True)
     s.to_csv(out / "sentences.csv", index=False)
+    write_batches(s, out, batches)
+    return s
+
+
+def write_batches(s: pd.DataFrame, out: Path, batches: int) -> None:
+    """Write the sampled sentences ``s`` as ``batch_1.md`` .. ``batch_K.md`` under ``out``, for the readers."""
     size = -(-len(s) // batches)
     for b in range(batches):
         with open(out / f"batch_{b + 1}.md", "w", encoding="utf-8") as f:
             for r in s.iloc[b * size:(b + 1) * size].itertuples():
                 f.write(f"=== {r.item}  targets: {r.targets.replace('|', ', ')}\nHeadline: {r.title}\n"
                         f"Previous sentence: {r.previous}\nSENTENCE: {r.text}\n\n")
+
+
+def reread(rounds: list[Path], cells: Path, out: Path, batches: int = 3, seed: int = 3) -> pd.DataFrame:
+    """Write batches for a second reading of the sentences behind ``cells`` (e.g. ``val.csv``).
+
+    ``rounds`` are the sampling folders the sentences came from; returns the sentences written.
+    """
+    items = set(pd.read_csv(cells, keep_default_na=False)["item"])
+    s = pd.concat([pd.read_csv(r / "sentences.csv", keep_default_na=False) for r in rounds])
+    s = s[s["item"].isin(items)].sample(frac=1, random_state=seed).reset_index(drop=True)
+    out.mkdir(parents=True, exist_ok=True)
+    write_batches(s, out, batches)
     return s
+
+
+def read_readings(path: Path) -> pd.DataFrame:
+    """Read a readers' ``item, target, label`` CSV with labels lower-cased.
+
+    Raises ``ValueError`` naming the file and the item for an unknown label.
+    """
+    df = pd.read_csv(path, keep_default_na=False)
+    df["label"] = df["label"].str.strip().str.lower()
+    bad = df[~df["label"].isin(LABELS)]
+    if not bad.empty:
+        raise ValueError(f"{path}: unknown label {bad['label'].iloc[0]!r} for item {bad['item'].iloc[0]}")
+    return df
 
 
 def merge(folders: Path | list[Path], dest: Path) -> pd.DataFrame:
@@ -109,11 +141,7 @@ def _merge_round(folder: Path) -> pd.DataFrame:
     s = pd.read_csv(folder / "sentences.csv", keep_default_na=False).set_index("item")
     frames = []
     for path in sorted(folder.glob("labels_*.csv")):
-        df = pd.read_csv(path, keep_default_na=False)
-        df["label"] = df["label"].str.strip().str.lower()
-        bad = df[~df["label"].isin(LABELS)]
-        if not bad.empty:
-            raise ValueError(f"{path}: unknown label {bad['label'].iloc[0]!r} for item {bad['item'].iloc[0]}")
+        df = read_readings(path)
         unknown = df[~df["item"].isin(s.index)]
         if not unknown.empty:
             raise ValueError(f"{path}: unknown item {unknown['item'].iloc[0]!r}")
@@ -173,11 +201,7 @@ def agree(data: Path, second: Path, agreed_out: Path | None = None) -> dict:
     cells both readings give the same training label (a cleaner held-out set).
     """
     first = pd.read_csv(data, keep_default_na=False)
-    other = pd.read_csv(second, keep_default_na=False)
-    other["label"] = other["label"].str.strip().str.lower()
-    bad = other[~other["label"].isin(LABELS)]
-    if not bad.empty:
-        raise ValueError(f"{second}: unknown label {bad['label'].iloc[0]!r} for item {bad['item'].iloc[0]}")
+    other = read_readings(second)
     both = first.merge(other.rename(columns={"label": "second"}), on=["item", "target"])
     if both.empty:
         raise ValueError(f"{second}: no cell in common with {data}")
@@ -203,19 +227,27 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--seed", type=int, default=2027)
     a.add_argument("--exclude", type=Path, nargs="*", default=None, help="earlier rounds' sentences.csv")
     a.add_argument("--prefix", default="s", help="item id prefix (one letter per round)")
+    a.add_argument("--results", type=Path, default=RESULTS, help="labelled AllSides results folder to draw from")
     m = sub.add_parser("merge")
     m.add_argument("folders", type=Path, nargs="+", help="one folder per round, then the destination file")
     sp = sub.add_parser("split")
     sp.add_argument("data", type=Path)
     sp.add_argument("out", type=Path)
+    rr = sub.add_parser("reread")
+    rr.add_argument("paths", type=Path, nargs="+", help="the rounds' folders, then the cells file, then OUT_DIR")
+    rr.add_argument("--batches", type=int, default=3)
     ag = sub.add_parser("agree")
     ag.add_argument("data", type=Path)
     ag.add_argument("second", type=Path)
     ag.add_argument("--agreed-out", type=Path, default=None)
     args = p.parse_args(argv)
     if args.cmd == "sample":
-        s = sample(args.out, args.n, args.batches, args.seed, args.exclude, args.prefix)
+        s = sample(args.out, args.n, args.batches, args.seed, args.exclude, args.prefix, args.results)
         print(f"{len(s)} sentences, {s['targets'].str.count('[|]').add(1).sum()} sentence x target cells -> {args.out}")
+    elif args.cmd == "reread":
+        *rounds, cells, out_dir = args.paths
+        s = reread(rounds, cells, out_dir, args.batches)
+        print(f"{len(s)} sentences in {args.batches} batches -> {out_dir}")
     elif args.cmd == "agree":
         r = agree(args.data, args.second, args.agreed_out)
         print(f"{r['cells']} cells read twice: agreement {r['agreement']:.3f}, Cohen's kappa {r['kappa']:.3f} "

@@ -45,13 +45,14 @@ class TargetMatcher:
 
     def find(self, text: str) -> list[str]:
         """Return the alias strings that occur in ``text`` (in order, repeats kept)."""
-        spans = [m.span() for m in self.exclude.finditer(text)] if self.exclude else []
-        found = []
-        for m in self.pattern.finditer(text):
-            if any(a <= m.start() and m.end() <= b for a, b in spans):
-                continue
-            found.append(m.group(0))
-        return found
+        return [text[a:b] for a, b in self.spans(text)]
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Return the (start, end) of each alias match in ``text`` that no excluded phrase covers, in order."""
+        hits = [m.span() for m in self.pattern.finditer(text)]
+        # most sentences name no target: look for excluded phrases only where an alias matched
+        excluded = [m.span() for m in self.exclude.finditer(text)] if hits and self.exclude else []
+        return [(s, e) for s, e in hits if not any(a <= s and e <= b for a, b in excluded)]
 
     def mentions(self, text: str) -> bool:
         """Return True when ``text`` mentions the target."""
@@ -74,7 +75,10 @@ def build_matcher(name: str, aliases: tuple[str, ...]) -> TargetMatcher:
     ordered = sorted(set(aliases) | {name}, key=len, reverse=True)
     pattern = re.compile("|".join(_alias_regex(a) for a in ordered))
     excl = EXCLUDE.get(name, ())
-    exclude = re.compile("|".join(rf"(?<!\w){re.escape(e)}(?!\w)" for e in excl)) if excl else None
+    # one word-boundary check around the whole alternation, not one per phrase: the same matches,
+    # several times faster on the long "United States" list
+    body = "|".join(re.escape(e) for e in sorted(excl, key=len, reverse=True))
+    exclude = re.compile(rf"(?<!\w)(?:{body})(?!\w)") if excl else None
     return TargetMatcher(name, pattern, exclude)
 
 

@@ -571,12 +571,7 @@ def compare_panels(documents: pd.DataFrame, target: str, keys: Sequence[str], co
 
 def mention_spans(text: str, matchers: Iterable[TargetMatcher]) -> list[tuple[int, int]]:
     """Return the merged (start, end) spans of target mentions in ``text`` (excluded phrases skipped)."""
-    spans = []
-    for m in matchers:
-        excluded = [x.span() for x in m.exclude.finditer(text)] if m.exclude else []
-        for hit in m.pattern.finditer(text):
-            if not any(a <= hit.start() and hit.end() <= b for a, b in excluded):
-                spans.append(hit.span())
+    spans = [span for m in matchers for span in m.spans(text)]
     merged: list[tuple[int, int]] = []
     for a, b in sorted(spans):
         if merged and a <= merged[-1][1]:

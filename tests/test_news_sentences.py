@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -14,19 +14,14 @@ from stance.prepare import document_text
 from stance.settings import REPO_DIR, load_settings
 from stance.targets import build_matchers
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import news_sentences as ns  # noqa: E402
+
 DATA = REPO_DIR / "benchmarks" / "data" / "allsides_sentences.csv"
 
 
-def _module():
-    spec = importlib.util.spec_from_file_location("news_sentences", REPO_DIR / "benchmarks" / "news_sentences.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["news_sentences"] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def test_sentence_data_is_held_out_and_quotes_the_corpus():
-    ns = _module()
     df = pd.read_csv(DATA, keep_default_na=False)
     assert len(df) > 4000 and not df.duplicated(["item", "target"]).any()
     assert set(df["reading"]) <= ns.LABELS and (df["label"] == df["reading"].map(ns.TRAIN_LABEL)).all()
@@ -47,6 +42,7 @@ def test_training_reads_the_sentence_file():
 
 
 def _folder(tmp_path, labels: str):
+    tmp_path.mkdir(parents=True, exist_ok=True)
     pd.DataFrame({"item": ["s0001", "s0002"], "doc_id": ["d1", "d2"], "sent_idx": [3, 0],
                   "targets": ["Iran|Israel", "United States"], "title": ["t", "t"], "previous": ["", ""],
                   "text": ["Iran denies it; Israel was hit.", "Steve Israel spoke in the U.S."]}
@@ -56,7 +52,6 @@ def _folder(tmp_path, labels: str):
 
 
 def test_merge_joins_readings_and_maps_labels(tmp_path):
-    ns = _module()
     folder = _folder(tmp_path, "item,target,label\ns0001,Iran,neutral\ns0001,Israel,Favor\n"
                                "s0002,United States,not_target\n")
     out = ns.merge(folder, tmp_path / "out.csv")
@@ -72,13 +67,11 @@ def test_merge_joins_readings_and_maps_labels(tmp_path):
     ("item,target,label\ns0001,Iran,favor\ns0002,United States,neutral\n", "1 sentence x target cells unlabelled"),
 ])
 def test_merge_refuses_bad_readings(tmp_path, labels, message):
-    ns = _module()
     with pytest.raises(ValueError, match=message):
         ns.merge(_folder(tmp_path, labels), tmp_path / "out.csv")
 
 
 def test_split_keeps_articles_on_one_side(tmp_path):
-    ns = _module()
     train, val = ns.split(DATA, tmp_path)
     assert len(train) + len(val) == len(pd.read_csv(DATA)) and len(val) == 720
     assert not set(train["doc_id"]) & set(val["doc_id"])
@@ -86,7 +79,6 @@ def test_split_keeps_articles_on_one_side(tmp_path):
 
 
 def test_agreement_and_kappa(tmp_path):
-    ns = _module()
     assert ns.cohen_kappa(pd.Series(["a", "b", "a", "b"]), pd.Series(["a", "b", "a", "b"])) == 1.0
     assert ns.cohen_kappa(pd.Series(["a", "a", "b", "b"]), pd.Series(["a", "b", "a", "b"])) == 0.0
     first = ns.merge(_folder(tmp_path, "item,target,label\ns0001,Iran,neutral\ns0001,Israel,favor\n"
@@ -103,7 +95,16 @@ def test_agreement_and_kappa(tmp_path):
 
 
 def test_second_reading_covers_the_held_out_cells(tmp_path):
-    ns = _module()
     _, val = ns.split(DATA, tmp_path)
     r = ns.agree(DATA, DATA.parent / "allsides_sentences_second_reading.csv")
     assert r["cells"] == len(val) == 720 and r["kappa"] > 0.6
+
+
+def test_reread_writes_batches_of_the_given_cells_only(tmp_path):
+    folder = _folder(tmp_path / "round", "item,target,label\n")
+    (tmp_path / "cells.csv").write_text("item,target\ns0002,United States\n")
+    s = ns.reread([folder], tmp_path / "cells.csv", tmp_path / "out", batches=2)
+    assert s["item"].tolist() == ["s0002"]
+    text = (tmp_path / "out" / "batch_1.md").read_text()
+    assert "=== s0002  targets: United States" in text and "s0001" not in text
+    assert (tmp_path / "out" / "batch_2.md").read_text() == ""
