@@ -31,10 +31,19 @@ FOREIGN = {"middle_east", "foreign_policy", "national_security", "world", "terro
 TARGETS = ["Iran", "United States", "Israel"]
 
 
-def sample(out: Path, seed: int = 2026, per_rating: tuple[int, int] = (11, 9), batches: int = 4) -> pd.DataFrame:
-    """Draw the articles and write ``articles.csv`` and ``batch_K.md`` under ``out``; returns the sample."""
+def sample(out: Path, seed: int = 2026, per_rating: tuple[int, int] = (11, 9), batches: int = 4,
+           exclude: tuple[Path, ...] = ()) -> pd.DataFrame:
+    """Draw the articles and write ``articles.csv`` and ``batch_K.md`` under ``out``; returns the sample.
+
+    ``per_rating`` is (foreign-policy, other) articles per outlet rating; articles of the dev gold and
+    of every file in ``exclude`` (a gold CSV with ``doc_id``, or an earlier sample's ``articles.csv``
+    with ``id``) are never drawn.
+    """
     corpus = load_corpus(REPO_DIR / "corpus" / "allsides")
     dev = set(pd.read_csv(ALLSIDES_GOLD / "gold.csv")["doc_id"])
+    for path in exclude:
+        table = pd.read_csv(path)
+        dev |= set(table["doc_id"] if "doc_id" in table else table["id"])
     df = pd.DataFrame([{"id": d.id, "source": d.source, "rating": d.extra.get("rating", ""),
                         "topic": d.extra.get("topic", ""), "date": d.date, "title": d.title, "text": d.text}
                        for d in corpus.documents if d.id not in dev and 1500 <= len(d.text) <= 6500])
@@ -83,17 +92,105 @@ def merge(folder: Path, dest: Path, batches: int = 4) -> pd.DataFrame:
     return gold
 
 
+def merge_single(folders: list[Path], dest: Path, batches: int) -> pd.DataFrame:
+    """Concatenate one reading per batch (``reading_K_A.csv``) of each sample folder into a training file.
+
+    Takes the sample folders (in order), the number of batches in each and the file to write;
+    writes and returns the cells (``doc_id, target, label, confidence, evidence``) in
+    ``articles.csv`` order. Raises ValueError when a reading misses an article x target, repeats
+    one, or uses an unknown label.
+    """
+    return pd.concat([_merge_one(f, batches) for f in folders], ignore_index=True).pipe(
+        lambda m: m.to_csv(dest, index=False) or m)
+
+
+def _merge_one(folder: Path, batches: int) -> pd.DataFrame:
+    articles = pd.read_csv(folder / "articles.csv")
+    m = pd.concat([pd.read_csv(folder / f"reading_{b}_A.csv", keep_default_na=False)
+                   for b in range(1, batches + 1)], ignore_index=True)
+    keys = set(zip(m["doc_id"], m["target"]))
+    want = {(d, t) for d in articles["id"] for t in TARGETS}
+    if keys != want or len(m) != len(want):
+        raise ValueError(f"{folder}: the readings cover {len(keys & want)} of {len(want)} article x target cells "
+                         f"({len(m) - len(keys)} repeated, {len(keys - want)} unknown)")
+    bad = set(m["label"]) - set(DOC_LABELS)
+    if bad:
+        raise ValueError(f"{folder}: unknown labels {sorted(bad)}")
+    order = {i: k for k, i in enumerate(articles["id"])}
+    m = m.sort_values(["doc_id", "target"], key=lambda s: s.map(order) if s.name == "doc_id" else s)
+    return m[["doc_id", "target", "label", "confidence", "evidence"]]
+
+
+def distant(dest: Path, gold_set: str = "allsides-train") -> pd.DataFrame:
+    """Write sentence training rows labelled by their document's reading (distant supervision).
+
+    Every sentence the engine scores for a document x target takes that cell's label (favor,
+    against; neutral and not_mentioned become none): with the engine's mean over sentences, pushing
+    each sentence toward its document's label is what moves the document score. Takes the file to
+    write and the document gold to read; returns the rows (``text, target, label, doc_id``).
+    """
+    from stance.evaluate import load_document_gold
+    from stance.pipeline import label_corpus
+    from stance.settings import load_settings
+
+    gold, corpus = load_document_gold(gold_set)
+    sent = label_corpus(corpus, load_settings()).sentences
+    m = sent.merge(gold[["doc_id", "target", "gold"]], on=["doc_id", "target"], validate="many_to_one")
+    label = m["gold"].map(lambda g: g if g in ("favor", "against") else "none")
+    rows = pd.DataFrame({"text": m["sentence"], "target": m["target"], "label": label, "doc_id": m["doc_id"]})
+    rows.to_csv(dest, index=False)
+    return rows
+
+
+def score_reading(path: Path, gold_set: str = "allsides-dev"):
+    """Score a reading file (``doc_id, target, label``) against a document gold as if it were a system.
+
+    Returns the :class:`stance.metrics.Report` over the gold's cells the reading covers.
+    """
+    from stance.evaluate import load_document_gold
+    from stance.metrics import evaluate_labels
+
+    gold = load_document_gold(gold_set)[0]
+    m = gold.merge(pd.read_csv(path, keep_default_na=False), on=["doc_id", "target"], validate="one_to_one")
+    return evaluate_labels(m["gold"].tolist(), m["label"].tolist(), list(DOC_LABELS))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("sample").add_argument("out", type=Path)
+    sp = sub.add_parser("sample")
+    sp.add_argument("out", type=Path)
+    sp.add_argument("--seed", type=int, default=2026)
+    sp.add_argument("--per-rating", type=int, nargs=2, default=(11, 9), metavar=("FOREIGN", "OTHER"))
+    sp.add_argument("--batches", type=int, default=4)
+    sp.add_argument("--exclude", type=Path, nargs="*", default=(), help="gold CSVs whose articles are not drawn")
     mp = sub.add_parser("merge")
     mp.add_argument("folder", type=Path)
     mp.add_argument("dest", type=Path)
+    ms = sub.add_parser("merge-single", help="one reading per batch of each sample folder -> a training file")
+    ms.add_argument("dest", type=Path)
+    ms.add_argument("folders", type=Path, nargs="+")
+    ms.add_argument("--batches", type=int, default=8)
+    dp = sub.add_parser("distant", help="sentence rows labelled by their document's reading -> a training file")
+    dp.add_argument("dest", type=Path)
+    dp.add_argument("--gold", default="allsides-train")
+    rp = sub.add_parser("score-reading", help="a reading scored against a document gold, as a system would be")
+    rp.add_argument("reading", type=Path)
+    rp.add_argument("--gold", default="allsides-dev")
     args = ap.parse_args(argv)
+    if args.cmd == "score-reading":
+        print(score_reading(args.reading, args.gold).summary())
+        return 0
+    if args.cmd == "distant":
+        rows = distant(args.dest, args.gold)
+        print(f"{len(rows)} sentence rows; {rows['label'].value_counts().to_dict()} -> {args.dest}")
+        return 0
     if args.cmd == "sample":
-        s = sample(args.out)
+        s = sample(args.out, args.seed, tuple(args.per_rating), args.batches, tuple(args.exclude))
         print(f"{len(s)} articles: {s['rating'].value_counts().to_dict()} -> {args.out}")
+    elif args.cmd == "merge-single":
+        m = merge_single(args.folders, args.dest, args.batches)
+        print(f"{len(m)} cells; {m['label'].value_counts().to_dict()} -> {args.dest}")
     else:
         g = merge(args.folder, args.dest)
         print(f"{len(g)} cells, readings agree on {int(g['agreed'].sum())}; {g['gold'].value_counts().to_dict()}")

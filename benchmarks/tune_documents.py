@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from stance.aggregate import contrast_scores, document_scores, other_targets_mean, sentence_weights  # noqa: E402
 from stance.attribution import ATTRIBUTION  # noqa: E402
 from stance.calibration import apply_calibration, fit_calibrator  # noqa: E402
-from stance.dochead import DocHead, document_features  # noqa: E402
+from stance.dochead import ALL_FEATURES, FEATURES, DocHead, document_features  # noqa: E402
 from stance.evaluate import evaluate_documents, load_document_gold  # noqa: E402
 from stance.metrics import evaluate_labels, reliability  # noqa: E402
 from stance.pipeline import label_corpus  # noqa: E402
@@ -145,16 +145,19 @@ def print_rows(rows: list[dict]) -> None:
 
 
 class Head(Method):
-    def __init__(self, sent, l2=None, name="", class_weight="balanced"):
+    pick_names = ("l2",)
+
+    def __init__(self, sent, l2=None, name="", class_weight="balanced", features=FEATURES):
         self.X = document_features(sent)
-        self.l2, self.name, self.class_weight = l2, name, class_weight
+        self.l2, self.name, self.class_weight, self.features = l2, name, class_weight, list(features)
         self.head: DocHead | None = None
+        self.picks: list[tuple] = []
 
     def _train(self, cells, l2):
         c = cells[cells["mentioned"]]
         y = [_first(g) if _first(g) != "not_mentioned" else "neutral" for g in c["gold"]]
         X = self.X.loc[list(zip(c["doc_id"], c["target"]))]
-        return DocHead(l2=l2, class_weight=self.class_weight).fit(X, y)
+        return DocHead(features=self.features, l2=l2, class_weight=self.class_weight).fit(X, y)
 
     def fit(self, cells):
         if self.l2 is not None:
@@ -177,6 +180,7 @@ class Head(Method):
             if m > best[0]:
                 best = (m, l2)
         self.head = self._train(cells, best[1])
+        self.picks.append((best[1],))
 
     def _predict_with(self, head, cells):
         out = ["not_mentioned"] * len(cells)
@@ -256,8 +260,12 @@ class VariantThreshold(MeanThreshold):
                                  for c in CONTRASTS for k in PRIORS for a in values})
 
 
-def cross_validate(method: Method, cells: pd.DataFrame, k: int, repeats: int) -> dict:
-    """Repeated K-fold over documents; returns mean/std of pooled figures and per-fold spread."""
+def cross_validate(method: Method, cells: pd.DataFrame, k: int, repeats: int, extra: pd.DataFrame | None = None) -> dict:
+    """Repeated K-fold over documents; returns mean/std of pooled figures and per-fold spread.
+
+    ``extra`` cells (another gold's, e.g. the training readings) join every training fold and are
+    never tested on.
+    """
     docs = np.array(sorted(cells["doc_id"].unique()))
     pooled, fold_f1 = [], []
     for rep in range(repeats):
@@ -266,7 +274,7 @@ def cross_validate(method: Method, cells: pd.DataFrame, k: int, repeats: int) ->
         pred = pd.Series(index=cells.index, dtype=object)
         for f in np.array_split(perm, k):
             test = cells["doc_id"].isin(f)
-            method.fit(cells[~test])
+            method.fit(cells[~test] if extra is None else pd.concat([cells[~test], extra], ignore_index=True))
             p = method.predict(cells[test])
             pred[test] = p
             fold_f1.append(_score(cells[test], p).macro_f1)
@@ -281,6 +289,32 @@ def cross_validate(method: Method, cells: pd.DataFrame, k: int, repeats: int) ->
     return {"method": method.name, "most_common_pick": pick, "macro_f1": a[:, 0].mean(), "macro_f1_sd": a[:, 0].std(),
             "f_avg": a[:, 1].mean(), "f_avg_sd": a[:, 1].std(), "accuracy": a[:, 2].mean(),
             "fold_macro_f1_min": min(fold_f1), "fold_macro_f1_max": max(fold_f1)}
+
+
+def held_out(method: Method, train: pd.DataFrame, test: pd.DataFrame) -> dict:
+    """Fit on ``train`` cells only and score ``test`` cells: a held-out figure, no folds."""
+    method.fit(train)
+    r = _score(test, method.predict(test))
+    picks = getattr(method, "picks", [])
+    pick = ", ".join(f"{n} {v}" for n, v in zip(method.pick_names, picks[-1])) if picks else ""
+    method.picks = []
+    return {"method": method.name, "pick": pick, "macro_f1": r.macro_f1, "f_avg": r.f_avg, "accuracy": r.accuracy,
+            "f1_favor": r.f1["favor"], "f1_against": r.f1["against"]}
+
+
+def extra_rows(sent: pd.DataFrame, cells: pd.DataFrame, extra: pd.DataFrame, k: int, repeats: int) -> None:
+    """Print the methods fitted with the extra cells: held out (fit on them alone) and CV (added to each fold)."""
+    def methods():
+        return [shipped_grid(sent, "shipped grid: mean, prior, contrast, threshold"),
+                Head(sent, name="head, 15 raw-score features"),
+                Head(sent, name="head, + 11 contrast features", features=ALL_FEATURES),
+                Head(sent, name="head, + 11 contrast features, unweighted classes", features=ALL_FEATURES,
+                     class_weight="none")]
+    print(f"fitted on the {len(extra)} extra cells ({extra['doc_id'].nunique()} documents) alone, "
+          f"scored on all {len(cells)} cells:")
+    print_rows([held_out(m, extra, cells) for m in methods()])
+    print(f"{k}-fold CV x {repeats} over the {cells['doc_id'].nunique()} documents, the extra cells in every training fold:")
+    print_rows([cross_validate(m, cells, k, repeats, extra) for m in methods()])
 
 
 def calibration_cells(settings) -> pd.DataFrame:
@@ -322,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--context", choices=["sentence", "window"])
     ap.add_argument("--gold", default="allsides-dev", choices=["allsides-dev", "allsides-silver", "allsides-dev+allsides-silver"],
                     help="document gold to cross-validate on (default: the dev gold)")
+    ap.add_argument("--extra", choices=["allsides-train"],
+                    help="another gold whose cells join every training fold (and alone give a held-out row)")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--save", help="fit the head on all dev cells and write it to this JSON path")
@@ -360,6 +396,14 @@ def main(argv: list[str] | None = None) -> int:
                         "cv_ece": rep["calibrated_ece"], "raw_ece": rep["raw_ece"]}
             cal.save(args.save_calibration)
             print(f"wrote {args.save_calibration}")
+        return 0
+    if args.extra:
+        cells, sent = dev_tables(settings, gold_set=f"{args.gold}+{args.extra}")
+        extra_ids = set(load_document_gold(args.extra)[0]["doc_id"])
+        is_extra = cells["doc_id"].isin(extra_ids)
+        print(f"gold {args.gold}, model {settings.resolved_model()}")
+        extra_rows(sent, cells[~is_extra].reset_index(drop=True), cells[is_extra].reset_index(drop=True),
+                   args.folds, args.repeats)
         return 0
     cells, sent = dev_tables(settings, gold_set=args.gold)
     agg = settings.aggregate

@@ -29,6 +29,17 @@ FEATURES = [
     "share_strong_favor", "share_strong_against", "log_n_sentences", "share_attributed",
     "target_Iran", "target_United States", "target_Israel",
 ]
+#: Features of the scores after the contrast between targets (the engine's ``score`` column).
+#: They extend :data:`FEATURES` for heads fitted on more than the dev gold; a head stores the
+#: features it uses, so heads fitted on the first list still load.
+CONTRAST_FEATURES = [
+    "contrast_mean", "contrast_shrunk", "contrast_min", "contrast_max", "contrast_share_neg",
+    "contrast_share_pos", "contrast_headline", "contrast_own_mean",
+    "shrunk_x_Iran", "shrunk_x_United States", "shrunk_x_Israel",
+]
+ALL_FEATURES = FEATURES + CONTRAST_FEATURES
+#: Neutral pseudo-sentences in ``contrast_shrunk`` (the shipped ``prior_sentences``).
+SHRINK = 5.0
 #: Targets with a prior of their own (news treats them differently); other targets get none.
 PRIOR_TARGETS = ("Iran", "United States", "Israel")
 STRONG = 0.5
@@ -37,9 +48,10 @@ STRONG = 0.5
 def document_features(sentences: pd.DataFrame) -> pd.DataFrame:
     """Summarise each (doc_id, target)'s scored sentences into the head's features.
 
-    Takes the sentence table (``doc_id, target, position, cue, p_favor, p_against, score``);
-    returns a DataFrame indexed by (doc_id, target) with the columns in ``FEATURES``.
-    Missing groups (no own-voice or no quoted sentence) fall back to the overall mean.
+    Takes the sentence table (``doc_id, target, position, cue, p_favor, p_against, score`` and,
+    when the contrast between targets was applied, ``raw_score``); returns a DataFrame indexed by
+    (doc_id, target) with the columns in ``ALL_FEATURES``. Missing groups (no own-voice or no
+    quoted sentence, no headline) fall back to the overall mean.
     """
     # the head was fitted on the model's own scores, before any contrast between targets
     raw = sentences["raw_score"] if "raw_score" in sentences else sentences["score"]
@@ -62,10 +74,23 @@ def document_features(sentences: pd.DataFrame) -> pd.DataFrame:
     f["headline_score"] = s[s["head"]].groupby(["doc_id", "target"])["score"].mean()
     for col in ("own_mean_score", "quoted_mean_score", "headline_score"):
         f[col] = f[col].fillna(f["mean_score"])
+    c = sentences.assign(cs=sentences["score"].astype(float), own=s["own"], head=s["head"])
+    gc = c.groupby(["doc_id", "target"], sort=False)["cs"]
+    f["contrast_mean"] = gc.mean()
+    f["contrast_shrunk"] = gc.sum() / (gc.size() + SHRINK)
+    f["contrast_min"] = gc.min()
+    f["contrast_max"] = gc.max()
+    f["contrast_share_neg"] = gc.apply(lambda x: float((x < -0.3).mean()))
+    f["contrast_share_pos"] = gc.apply(lambda x: float((x > 0.3).mean()))
+    f["contrast_headline"] = c[c["head"]].groupby(["doc_id", "target"])["cs"].mean()
+    f["contrast_own_mean"] = c[c["own"]].groupby(["doc_id", "target"])["cs"].mean()
+    for col in ("contrast_headline", "contrast_own_mean"):
+        f[col] = f[col].fillna(f["contrast_mean"])
     targets = f.index.get_level_values("target")
     for t in PRIOR_TARGETS:
         f[f"target_{t}"] = (targets == t).astype(float)
-    return f[FEATURES].astype(float)
+        f[f"shrunk_x_{t}"] = f[f"target_{t}"] * f["contrast_shrunk"]
+    return f[ALL_FEATURES].astype(float)
 
 
 @dataclass

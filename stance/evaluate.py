@@ -36,7 +36,8 @@ ALLSIDES_GOLD = SHARED / "datasets" / "allsides_dev_gold"
 ALLSIDES_CORPUS = SHARED / "corpora" / "allsides_iran_israel" / "articles.jsonl.gz"
 SEED_GOLD = REPO_DIR / "tests" / "data" / "seed_gold_documents.csv"
 ALLSIDES_SILVER = REPO_DIR / "tests" / "data" / "allsides_silver_gold.csv"
-DOCUMENT_GOLD_SETS = ("allsides-dev", "allsides-silver", "seeds")
+ALLSIDES_TRAIN = REPO_DIR / "benchmarks" / "data" / "allsides_documents.csv"
+DOCUMENT_GOLD_SETS = ("allsides-dev", "allsides-silver", "allsides-train", "seeds")
 SEED_SENTENCES = REPO_DIR / "tests" / "data" / "seed_gold_sentences.csv"
 SEEDS_CORPUS = REPO_DIR / "corpus" / "seeds"
 
@@ -69,7 +70,9 @@ def load_document_gold(name_or_path: str) -> tuple[pd.DataFrame, Corpus]:
     ``allsides-dev`` (or the folder ``../shared/datasets/allsides_dev_gold``) reads
     ``gold.csv`` and takes the articles from the shared AllSides corpus; ``allsides-silver``
     reads ``tests/data/allsides_silver_gold.csv`` (60 other AllSides articles, the project's own
-    two readings under the same rules; never tuned on) with the same corpus; ``seeds`` reads
+    two readings under the same rules; never tuned on) with the same corpus; ``allsides-train``
+    reads ``benchmarks/data/allsides_documents.csv`` (more AllSides articles, one reading each,
+    for fitting document heads; disjoint from both golds) with the same corpus; ``seeds`` reads
     ``tests/data/seed_gold_documents.csv`` with ``corpus/seeds``; ``a+b`` pools two sets.
     Returns (gold table with ``doc_id, target, gold, evidence``, corpus of just those documents).
     """
@@ -85,6 +88,11 @@ def load_document_gold(name_or_path: str) -> tuple[pd.DataFrame, Corpus]:
     if name_or_path in two_readers:
         gold = pd.read_csv(two_readers[name_or_path], keep_default_na=False)
         gold["evidence"] = (gold["evidence_reader1"].astype(str) + " || " + gold["evidence_reader2"].astype(str))
+        corpus = load_corpus(ALLSIDES_CORPUS)
+        corpus.name = name_or_path
+    elif name_or_path == "allsides-train":
+        gold = pd.read_csv(ALLSIDES_TRAIN, keep_default_na=False).rename(columns={"label": "gold"})
+        gold["evidence"] = gold["evidence"].astype(str)
         corpus = load_corpus(ALLSIDES_CORPUS)
         corpus.name = name_or_path
     elif name_or_path == "seeds":
@@ -173,8 +181,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "eval", help="evaluate labels against gold (stance datasets, seed gold, AllSides dev gold)",
-        description="Evaluate stance labels. DATASET: allsides-dev, allsides-silver or seeds (document level, through the label "
-                    "pipeline); seeds-sentences, a shared stance dataset name (vast, semeval2016_task6, pstance, "
+        description="Evaluate stance labels. DATASET: allsides-dev, allsides-silver, allsides-train or seeds "
+                    "(document level, through the label pipeline); seeds-sentences, a shared stance dataset name "
+                    "(vast, semeval2016_task6, pstance, "
                     "covid19_stance, wtwt, ibm_argq_30k_stance, newsmtsc, directed_sentiment_news) or a CSV/JSONL "
                     "with text,target,label (sentence level).")
     p.add_argument("dataset", help="what to evaluate on (see above)")
