@@ -9,6 +9,14 @@ per batch into ``tests/data/allsides_silver_gold.csv`` (the dev gold's columns: 
 
     python benchmarks/silver_gold.py sample OUT_DIR        # articles.csv + batch_1..4.md
     python benchmarks/silver_gold.py merge OUT_DIR tests/data/allsides_silver_gold.csv
+
+It also builds the training readings (``benchmarks/data/allsides_documents.csv``, one reading per
+batch; see ``benchmarks/data/ALLSIDES_DOCUMENTS.md``) and uses them:
+
+    python benchmarks/silver_gold.py sample DIR --seed 2031 --per-rating 44 36 --batches 8 --exclude GOLD.csv ...
+    python benchmarks/silver_gold.py merge-single DEST.csv DIR1 DIR2      # one reading per batch
+    python benchmarks/silver_gold.py score-reading READING.csv [--gold allsides-dev]
+    python benchmarks/silver_gold.py distant SENTENCES.csv                # sentences labelled by their document
 """
 
 from __future__ import annotations
