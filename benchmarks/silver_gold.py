@@ -73,20 +73,33 @@ def sample(out: Path, seed: int = 2026, per_rating: tuple[int, int] = (11, 9), b
     return s
 
 
-def merge(folder: Path, dest: Path, batches: int = 4) -> pd.DataFrame:
-    """Merge ``reading_K_A.csv`` and ``reading_K_B.csv`` of every batch into the gold file ``dest``."""
+def read_reading(folder: Path, batches: int, reader: str = "A") -> pd.DataFrame:
+    """Read one reader's ``reading_K_<reader>.csv`` of every batch of a sample folder.
+
+    Returns the cells (``doc_id, target, label, confidence, evidence``) in ``articles.csv`` order.
+    Raises ValueError when the reading misses an article x target, repeats one, or uses an unknown
+    label.
+    """
     articles = pd.read_csv(folder / "articles.csv")
-    parts = []
-    for b in range(1, batches + 1):
-        a = pd.read_csv(folder / f"reading_{b}_A.csv", keep_default_na=False)
-        c = pd.read_csv(folder / f"reading_{b}_B.csv", keep_default_na=False)
-        parts.append(a.merge(c, on=["doc_id", "target"], suffixes=("_1", "_2"), validate="one_to_one"))
-    m = pd.concat(parts, ignore_index=True)
-    if set(m["doc_id"]) != set(articles["id"]) or len(m) != 3 * len(articles):
-        raise ValueError(f"{folder}: the readings do not cover every article x target of articles.csv")
-    bad = (set(m["label_1"]) | set(m["label_2"])) - set(DOC_LABELS)
-    if bad or set(m["target"]) != set(TARGETS):
-        raise ValueError(f"{folder}: unknown labels {sorted(bad)} or targets {sorted(set(m['target']))}")
+    m = pd.concat([pd.read_csv(folder / f"reading_{b}_{reader}.csv", keep_default_na=False)
+                   for b in range(1, batches + 1)], ignore_index=True)
+    keys = set(zip(m["doc_id"], m["target"]))
+    want = {(d, t) for d in articles["id"] for t in TARGETS}
+    if keys != want or len(m) != len(want):
+        raise ValueError(f"{folder}: reading {reader} covers {len(keys & want)} of {len(want)} article x target "
+                         f"cells ({len(m) - len(keys)} repeated, {len(keys - want)} unknown)")
+    bad = set(m["label"]) - set(DOC_LABELS)
+    if bad:
+        raise ValueError(f"{folder}: reading {reader} has unknown labels {sorted(bad)}")
+    order = {i: k for k, i in enumerate(articles["id"])}
+    m = m.sort_values(["doc_id", "target"], key=lambda s: s.map(order) if s.name == "doc_id" else s)
+    return m[["doc_id", "target", "label", "confidence", "evidence"]].reset_index(drop=True)
+
+
+def merge(folder: Path, dest: Path, batches: int = 4) -> pd.DataFrame:
+    """Merge readings A and B of every batch into the gold file ``dest`` (see the module docstring)."""
+    m = read_reading(folder, batches, "A").merge(read_reading(folder, batches, "B"), on=["doc_id", "target"],
+                                                 suffixes=("_1", "_2"), validate="one_to_one")
     agreed = m["label_1"] == m["label_2"]
     gold = pd.DataFrame({
         "doc_id": m["doc_id"], "target": m["target"],
@@ -94,39 +107,18 @@ def merge(folder: Path, dest: Path, batches: int = 4) -> pd.DataFrame:
         "agreed": agreed,
         "confidence": np.where(agreed & (m["confidence_1"] == "high") & (m["confidence_2"] == "high"), "high", "low"),
         "evidence_reader1": m["evidence_1"], "evidence_reader2": m["evidence_2"]})
-    order = {i: k for k, i in enumerate(articles["id"])}
-    gold = gold.sort_values(["doc_id", "target"], key=lambda s: s.map(order) if s.name == "doc_id" else s)
     gold.to_csv(dest, index=False)
     return gold
 
 
 def merge_single(folders: list[Path], dest: Path, batches: int) -> pd.DataFrame:
-    """Concatenate one reading per batch (``reading_K_A.csv``) of each sample folder into a training file.
+    """Concatenate one reading (A) of each sample folder, in order, into the training file ``dest``.
 
-    Takes the sample folders (in order), the number of batches in each and the file to write;
-    writes and returns the cells (``doc_id, target, label, confidence, evidence``) in
-    ``articles.csv`` order. Raises ValueError when a reading misses an article x target, repeats
-    one, or uses an unknown label.
+    Returns the cells written (see :func:`read_reading`, which checks each folder).
     """
-    return pd.concat([_merge_one(f, batches) for f in folders], ignore_index=True).pipe(
-        lambda m: m.to_csv(dest, index=False) or m)
-
-
-def _merge_one(folder: Path, batches: int) -> pd.DataFrame:
-    articles = pd.read_csv(folder / "articles.csv")
-    m = pd.concat([pd.read_csv(folder / f"reading_{b}_A.csv", keep_default_na=False)
-                   for b in range(1, batches + 1)], ignore_index=True)
-    keys = set(zip(m["doc_id"], m["target"]))
-    want = {(d, t) for d in articles["id"] for t in TARGETS}
-    if keys != want or len(m) != len(want):
-        raise ValueError(f"{folder}: the readings cover {len(keys & want)} of {len(want)} article x target cells "
-                         f"({len(m) - len(keys)} repeated, {len(keys - want)} unknown)")
-    bad = set(m["label"]) - set(DOC_LABELS)
-    if bad:
-        raise ValueError(f"{folder}: unknown labels {sorted(bad)}")
-    order = {i: k for k, i in enumerate(articles["id"])}
-    m = m.sort_values(["doc_id", "target"], key=lambda s: s.map(order) if s.name == "doc_id" else s)
-    return m[["doc_id", "target", "label", "confidence", "evidence"]]
+    cells = pd.concat([read_reading(f, batches) for f in folders], ignore_index=True)
+    cells.to_csv(dest, index=False)
+    return cells
 
 
 def distant(dest: Path, gold_set: str = "allsides-train") -> pd.DataFrame:
@@ -171,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--seed", type=int, default=2026)
     sp.add_argument("--per-rating", type=int, nargs=2, default=(11, 9), metavar=("FOREIGN", "OTHER"))
     sp.add_argument("--batches", type=int, default=4)
-    sp.add_argument("--exclude", type=Path, nargs="*", default=(), help="gold CSVs whose articles are not drawn")
+    sp.add_argument("--exclude", type=Path, nargs="*", default=(),
+                    help="gold CSVs (doc_id) or earlier samples' articles.csv (id) whose articles are not drawn")
     mp = sub.add_parser("merge")
     mp.add_argument("folder", type=Path)
     mp.add_argument("dest", type=Path)

@@ -55,8 +55,11 @@ def document_features(sentences: pd.DataFrame) -> pd.DataFrame:
     """
     # the head was fitted on the model's own scores, before any contrast between targets
     raw = sentences["raw_score"] if "raw_score" in sentences else sentences["score"]
-    s = sentences.assign(score=raw, own=sentences["cue"].fillna("") == "",
-                         head=sentences["position"].isin(["headline", "lead"]))
+    cs = sentences["score"].astype(float)
+    s = sentences.assign(score=raw, cs=cs, own=sentences["cue"].fillna("") == "",
+                         head=sentences["position"].isin(["headline", "lead"]),
+                         strong_favor=sentences["p_favor"] > STRONG, strong_against=sentences["p_against"] > STRONG,
+                         cs_neg=cs < -0.3, cs_pos=cs > 0.3)
     g = s.groupby(["doc_id", "target"], sort=False)
     f = pd.DataFrame({
         "mean_score": g["score"].mean(),
@@ -64,8 +67,8 @@ def document_features(sentences: pd.DataFrame) -> pd.DataFrame:
         "mean_p_against": g["p_against"].mean(),
         "max_p_favor": g["p_favor"].max(),
         "max_p_against": g["p_against"].max(),
-        "share_strong_favor": g["p_favor"].apply(lambda x: float((x > STRONG).mean())),
-        "share_strong_against": g["p_against"].apply(lambda x: float((x > STRONG).mean())),
+        "share_strong_favor": g["strong_favor"].mean(),
+        "share_strong_against": g["strong_against"].mean(),
         "log_n_sentences": np.log1p(g.size()),
         "share_attributed": 1 - g["own"].mean(),
     })
@@ -74,16 +77,14 @@ def document_features(sentences: pd.DataFrame) -> pd.DataFrame:
     f["headline_score"] = s[s["head"]].groupby(["doc_id", "target"])["score"].mean()
     for col in ("own_mean_score", "quoted_mean_score", "headline_score"):
         f[col] = f[col].fillna(f["mean_score"])
-    c = sentences.assign(cs=sentences["score"].astype(float), own=s["own"], head=s["head"])
-    gc = c.groupby(["doc_id", "target"], sort=False)["cs"]
-    f["contrast_mean"] = gc.mean()
-    f["contrast_shrunk"] = gc.sum() / (gc.size() + SHRINK)
-    f["contrast_min"] = gc.min()
-    f["contrast_max"] = gc.max()
-    f["contrast_share_neg"] = gc.apply(lambda x: float((x < -0.3).mean()))
-    f["contrast_share_pos"] = gc.apply(lambda x: float((x > 0.3).mean()))
-    f["contrast_headline"] = c[c["head"]].groupby(["doc_id", "target"])["cs"].mean()
-    f["contrast_own_mean"] = c[c["own"]].groupby(["doc_id", "target"])["cs"].mean()
+    f["contrast_mean"] = g["cs"].mean()
+    f["contrast_shrunk"] = g["cs"].sum() / (g.size() + SHRINK)
+    f["contrast_min"] = g["cs"].min()
+    f["contrast_max"] = g["cs"].max()
+    f["contrast_share_neg"] = g["cs_neg"].mean()
+    f["contrast_share_pos"] = g["cs_pos"].mean()
+    f["contrast_headline"] = s[s["head"]].groupby(["doc_id", "target"])["cs"].mean()
+    f["contrast_own_mean"] = s[s["own"]].groupby(["doc_id", "target"])["cs"].mean()
     for col in ("contrast_headline", "contrast_own_mean"):
         f[col] = f[col].fillna(f["contrast_mean"])
     targets = f.index.get_level_values("target")

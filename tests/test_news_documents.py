@@ -52,7 +52,7 @@ def test_merge_single_keeps_article_order_and_refuses_missing_cells(tmp_path):
     assert list(out["doc_id"].drop_duplicates()) == ["b", "a", "c"] and len(out) == 9
     assert pd.read_csv(tmp_path / "out.csv").shape == (9, 5)
     _write_reading(tmp_path, ["c"], 2, drop=1)
-    with pytest.raises(ValueError, match="cover 8 of 9"):
+    with pytest.raises(ValueError, match="reading A covers 8 of 9"):
         sg.merge_single([tmp_path], tmp_path / "out.csv", batches=2)
 
 
@@ -114,3 +114,22 @@ def test_allsides_train_is_a_known_gold_set():
     assert ALLSIDES_TRAIN.is_file()
     gold, corpus = load_document_gold("allsides-dev+allsides-train")
     assert corpus.name == "allsides-dev+allsides-train" and len(gold) == 117 + len(pd.read_csv(ALLSIDES_TRAIN))
+
+
+def test_merge_rebuilds_the_committed_silver_gold_from_its_two_readings(tmp_path):
+    # split the committed gold back into reader A's and B's batch files, shuffled within each batch
+    articles = sg.sample(tmp_path)  # the silver draw: its articles in the gold's order
+    gold = pd.read_csv(ALLSIDES_SILVER, keep_default_na=False)
+    assert list(articles["id"]) == list(gold["doc_id"].drop_duplicates())
+    for reader, i in (("A", 0), ("B", 1)):
+        reading = pd.DataFrame({"doc_id": gold["doc_id"], "target": gold["target"],
+                                "label": [g.split("|")[i] if "|" in g else g for g in gold["gold"]],
+                                "confidence": gold["confidence"], "evidence": gold[f"evidence_reader{i + 1}"]})
+        for b in range(4):
+            part = reading[reading["doc_id"].isin(articles["id"].iloc[b * 15:(b + 1) * 15])]
+            part.sample(frac=1, random_state=b).to_csv(tmp_path / f"reading_{b + 1}_{reader}.csv", index=False)
+    sg.merge(tmp_path, tmp_path / "gold.csv")
+    assert (tmp_path / "gold.csv").read_bytes() == ALLSIDES_SILVER.read_bytes()
+    pd.read_csv(tmp_path / "reading_2_B.csv").iloc[1:].to_csv(tmp_path / "reading_2_B.csv", index=False)
+    with pytest.raises(ValueError, match="reading B covers 179 of 180"):
+        sg.merge(tmp_path, tmp_path / "gold.csv")
