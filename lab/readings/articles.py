@@ -35,9 +35,9 @@ LABELS = ("favor", "against", "neutral", "not_mentioned")
 #: articles stay drawable (else the test set would be a skewed remainder), and the sentence rows of
 #: test articles are dropped from training instead (``lab.readings.articles.test_ids``).
 READ_BEFORE = (
-    REPO / "tests" / "data" / "allsides_silver_gold.csv",
-    REPO / "benchmarks" / "data" / "allsides_documents.csv",
-    REPO / "benchmarks" / "data" / "allsides_dev_third_reading.csv",
+    REPO / "lab" / "data" / "golds" / "allsides_silver_gold.csv",
+    REPO / "lab" / "data" / "allsides_documents.csv",
+    REPO / "lab" / "data" / "allsides_dev_third_reading.csv",
 )
 TEST_MAX_CHARS = 15_000
 TRAIN_MAX_CHARS = 16_000
@@ -131,6 +131,84 @@ def read_reading(path: Path, ids: list[str]) -> pd.DataFrame:
     return m[sorted(need, key=["doc_id", "target", "label", "confidence", "evidence"].index)]
 
 
+def read_folder(folder: Path, reader: str) -> pd.DataFrame:
+    """Read reader ``reader``'s CSV of every batch of a sample folder, in ``articles.csv`` order.
+
+    Returns the cells with a ``batch`` column; raises ValueError (naming the file) on a missing
+    file or a bad reading (see :func:`read_reading`).
+    """
+    articles = pd.read_csv(folder / "articles.csv", keep_default_na=False)
+    parts = []
+    for b, part in articles.groupby("batch", sort=True):
+        path = folder / f"reading_{b:03d}_{reader}.csv"
+        if not path.exists():
+            raise ValueError(f"{path}: missing (batch {b} not read by reader {reader})")
+        parts.append(read_reading(path, list(part["id"])).assign(batch=b))
+    cells = pd.concat(parts, ignore_index=True)
+    order = {i: k for k, i in enumerate(articles["id"])}
+    cells = cells.assign(_o=cells["doc_id"].map(order), _t=cells["target"].map(TARGETS.index))
+    return cells.sort_values(["_o", "_t"]).drop(columns=["_o", "_t"]).reset_index(drop=True)
+
+
+def cohen_kappa(a: list[str], b: list[str]) -> float:
+    """Return Cohen's kappa of two label lists (1 = perfect agreement, 0 = chance)."""
+    a, b = np.asarray(a), np.asarray(b)
+    labels = sorted(set(a) | set(b))
+    po = float((a == b).mean())
+    pe = sum(float((a == lab).mean()) * float((b == lab).mean()) for lab in labels)
+    return (po - pe) / (1 - pe) if pe < 1 else 1.0
+
+
+def merge_test(folder: Path, dest: Path) -> pd.DataFrame:
+    """Merge readings A and B of the test sample into the test gold ``dest``.
+
+    Columns: ``corpus, doc_id, target, gold`` (the agreed label, or ``a|b`` where the readings
+    differ: a split cell, right for either label), ``agreed, confidence, evidence_reader1,
+    evidence_reader2``. Returns the gold table.
+    """
+    a, b = read_folder(folder, "A"), read_folder(folder, "B")
+    m = a.merge(b, on=["doc_id", "target"], suffixes=("_1", "_2"), validate="one_to_one")
+    corpus = pd.read_csv(folder / "articles.csv", keep_default_na=False).set_index("id")["corpus"]
+    agreed = m["label_1"] == m["label_2"]
+    gold = pd.DataFrame({
+        "corpus": m["doc_id"].map(corpus), "doc_id": m["doc_id"], "target": m["target"],
+        "gold": [x if x == y else f"{x}|{y}" for x, y in zip(m["label_1"], m["label_2"])],
+        "agreed": agreed,
+        "confidence": np.where(agreed & (m["confidence_1"] == "high") & (m["confidence_2"] == "high"), "high", "low"),
+        "evidence_reader1": m["evidence_1"], "evidence_reader2": m["evidence_2"]})
+    write_csv(gold, dest)
+    return gold
+
+
+def merge_train(folder: Path, dest: Path) -> pd.DataFrame:
+    """Concatenate reading A of every batch of ``folder`` that has one into the training file ``dest``.
+
+    Batches are read in order and the first unread batch ends the file, so the file is always a
+    prefix of the seeded order (a random sample of both corpora). Columns: ``corpus, batch,
+    doc_id, target, label, confidence, evidence``. Returns the cells.
+    """
+    articles = pd.read_csv(folder / "articles.csv", keep_default_na=False)
+    corpus = articles.set_index("id")["corpus"]
+    parts = []
+    for b, part in articles.groupby("batch", sort=True):
+        path = folder / f"reading_{b:03d}_A.csv"
+        if not path.exists():
+            break
+        parts.append(read_reading(path, list(part["id"])).assign(batch=b))
+    cells = pd.concat(parts, ignore_index=True)
+    cells.insert(0, "corpus", cells["doc_id"].map(corpus))
+    cells = cells[["corpus", "batch", "doc_id", "target", "label", "confidence", "evidence"]]
+    write_csv(cells, dest)
+    return cells
+
+
+def write_csv(table: pd.DataFrame, dest: Path) -> None:
+    """Write ``table`` to ``dest`` atomically (a temporary file beside it, then a rename)."""
+    tmp = dest.with_name(dest.name + ".tmp")
+    table.to_csv(tmp, index=False)
+    tmp.replace(dest)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -138,7 +216,21 @@ def main(argv: list[str] | None = None) -> int:
     tp = sub.add_parser("sample-train")
     tp.add_argument("out", type=Path)
     tp.add_argument("--test", type=Path, required=True, help="the test sample's articles.csv (never drawn)")
+    for name in ("merge-test", "merge-train"):
+        mp = sub.add_parser(name)
+        mp.add_argument("folder", type=Path)
+        mp.add_argument("dest", type=Path)
     args = ap.parse_args(argv)
+    if args.cmd == "merge-test":
+        g = merge_test(args.folder, args.dest)
+        k = cohen_kappa([x.split("|")[0] for x in g["gold"]], [x.split("|")[-1] for x in g["gold"]])
+        print(f"{len(g)} cells, readings agree on {int(g['agreed'].sum())} ({g['agreed'].mean():.3f}), kappa {k:.3f}; "
+              f"{g['gold'].value_counts().to_dict()} -> {args.dest}")
+        return 0
+    if args.cmd == "merge-train":
+        m = merge_train(args.folder, args.dest)
+        print(f"{len(m)} cells in {m['batch'].nunique()} batches; {m['label'].value_counts().to_dict()} -> {args.dest}")
+        return 0
     if args.cmd == "sample-test":
         s = sample_test(args.out)
     else:
