@@ -3,8 +3,8 @@
 Opens on committed results (``results/<corpus>/``, folder overridable with
 ``DASHBOARD_RESULTS_DIR``) without loading a model; the NLI model loads only when someone
 scores uploaded or pasted text. This file only draws: tables come from
-:mod:`stance.views`, figures from :mod:`stance.figures`, uploads go through
-:mod:`stance.uploads` and human labels through :mod:`stance.overrides`. The current view
+:mod:`app.views`, figures from :mod:`app.figures`, uploads go through
+:mod:`app.uploads` and human labels through :mod:`stance.documents.overrides`. The current view
 (corpus, targets, sources, compared sources, tab, ...) lives in the URL query string, so
 a copied link reopens it.
 """
@@ -22,11 +22,18 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from stance import figures, views
-from stance.export import FORMATS, read_results, tables_to_bytes
-from stance.overrides import OverrideError, apply_overrides, load_overrides, overrides_path, remove_override, set_override
+from app import figures, views
+from stance.documents.overrides import (
+    OverrideError,
+    apply_overrides,
+    load_overrides,
+    overrides_path,
+    remove_override,
+    set_override,
+)
+from stance.io.export import FORMATS, read_results, tables_to_bytes
 from stance.settings import DOC_LABELS, AggregateSettings, load_settings
-from stance.targets import build_matchers
+from stance.text.targets import build_matchers
 
 ROOT = Path(__file__).resolve().parent
 TABS = ["Matrix", "Documents", "Compare", "Time", "Drill-down", "Add documents", "Export"]
@@ -79,8 +86,8 @@ def mention_matchers(targets: tuple[str, ...]) -> list:
 
 @st.cache_resource(show_spinner="Loading the stance model (first upload only)…")
 def shared_scorer():
-    """Return one :class:`~stance.pipeline.Scorer` (model loaded on first use) and its lock."""
-    from stance.pipeline import Scorer
+    """Return one :class:`~stance.engines.local.Scorer` (model loaded on first use) and its lock."""
+    from stance.scoring.scorer import Scorer
 
     return Scorer(load_settings()), threading.Lock()
 
@@ -127,7 +134,7 @@ class Corpus:
     """The current corpus: merged tables (committed + uploads), human labels applied."""
 
     def __init__(self, name: str):
-        from stance.uploads import merge_results
+        from app.uploads import merge_results
 
         self.name = name
         self.folder = results_dir() / name
@@ -553,7 +560,7 @@ def override_form(c: Corpus, doc_id: str, rows: pd.DataFrame) -> None:
 
 def upload_tab(c: Corpus) -> None:
     """Upload files or paste text; validate, score with a progress bar, and keep them in this session."""
-    from stance.uploads import UPLOAD_TYPES
+    from app.uploads import UPLOAD_TYPES
 
     st.markdown("Add documents to this corpus for this session. They are scored with the same model and targets, then "
                 "appear in every view (and in exports). Files: `.txt`/`.md` (one document each) or `.csv`/`.jsonl` "
@@ -588,8 +595,8 @@ def upload_tab(c: Corpus) -> None:
 def add_documents(c: Corpus, files: list, source: str, pasted: str, paste_source: str, paste_title: str,
                   paste_date: str) -> None:
     """Validate every file and the pasted text; on success score and merge them, else show each problem."""
-    from stance.corpus import Corpus as DocCorpus
-    from stance.uploads import UploadError, check_new_ids, merge_results, pasted_document, read_upload
+    from app.uploads import UploadError, check_new_ids, merge_results, pasted_document, read_upload
+    from stance.io.corpus import Corpus as DocCorpus
 
     docs, warnings, problems = [], [], []
     for f in files:
@@ -630,7 +637,7 @@ def add_documents(c: Corpus, files: list, source: str, pasted: str, paste_source
 
 def score_new(new, c: Corpus):
     """Score uploaded documents with a progress bar; returns Results or None after showing the error."""
-    from stance.uploads import score_documents
+    from app.uploads import score_documents
 
     bar = st.progress(0.0, text="Loading the model…")
     try:

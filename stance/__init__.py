@@ -13,9 +13,9 @@ import os
 # CPU, burn the cycles the working threads need (1.8x faster labelling on a busy 2-core box).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from .corpus import Corpus, CorpusError, Document, load_corpus  # noqa: E402
-from .pipeline import Results, label_corpus  # noqa: E402
-from .settings import Settings, SettingsError, load_settings  # noqa: E402
+from stance.engines.local import Results, label_corpus  # noqa: E402
+from stance.io.corpus import Corpus, CorpusError, Document, load_corpus  # noqa: E402
+from stance.settings import Settings, SettingsError, load_settings  # noqa: E402
 
 __all__ = ["Corpus", "CorpusError", "Document", "Results", "Settings", "SettingsError",
            "label_corpus", "load_corpus", "load_settings"]

@@ -21,7 +21,7 @@ DEFAULTS_FILE = PACKAGE_DIR / "settings.toml"
 OWN_MODEL_DIR = REPO_DIR / "models" / "stance-minilm-news"
 #: Small hub NLI model used by model = "auto" when no local model exists (needs internet).
 HUB_FALLBACK_MODEL = "MoritzLaurer/xtremedistil-l6-h256-zeroshot-v1.1-all-33"
-#: Calibrated document heads, one JSON per model fingerprint (see stance.dochead).
+#: Calibrated document heads, one JSON per model fingerprint (see stance.documents.head).
 HEADS_DIR = REPO_DIR / "models" / "doc_heads"
 BASELINE_MODEL_DIR = REPO_DIR.parent / "shared" / "models" / "stance-nli-minilm-v1"
 STANCES = ("favor", "against", "neutral")
@@ -39,7 +39,7 @@ AGGREGATE_KEYS_ADDED = {"prior_sentences": 0.0, "contrast_weight": 0.0, "strengt
 
 @dataclass(frozen=True)
 class AggregateSettings:
-    """Knobs of sentence → document → source aggregation (see ``stance.aggregate``)."""
+    """Knobs of sentence → document → source aggregation (see ``stance.documents.aggregate``)."""
 
     neutral_threshold: float = 0.15
     quote_weight: float = 1.0

@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from stance.export import write_results
-from stance.pipeline import Results
-from stance.synthetic import synthetic_results
+from lab.benchmarks.synthetic import synthetic_results
+from stance.engines.local import Results
+from stance.io.export import write_results
 
 SCRIPT_DOC = {
     "doc_id": "xss-1", "source": "Evil <b>Outlet</b>", "title": "<script>alert('title')</script> Iran story",

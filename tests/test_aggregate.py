@@ -8,19 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stance.aggregate import (
-    aggregate_documents,
-    aggregate_groups,
-    bootstrap_interval,
-    contrast_scores,
-    document_scores,
-    label_from_score,
-    sentence_weights,
-)
+from stance.documents.aggregate import aggregate_documents
+from stance.documents.rule import DocumentRule, bootstrap_interval, label_from_score
 from stance.settings import AggregateSettings
 
 AGG = AggregateSettings(neutral_threshold=0.15, quote_weight=0.5, headline_weight=2.0, top_evidence=2,
                         prior_sentences=0.0)  # the plain weighted mean; the prior has its own test
+
+
+def weights(position, attributed, agg, p_neutral=None):
+    return DocumentRule.from_settings(agg).sentence_weights(position, attributed, p_neutral)
 
 
 def sent(doc, target, idx, score, cue="", weight=1.0):
@@ -64,7 +61,7 @@ def test_weighted_mean_label_and_not_mentioned(meta):
 def test_grouped_document_scores_equal_the_engines(meta, prior):
     s = pd.DataFrame([sent("d1", "Iran", 0, -0.8, weight=2.0), sent("d1", "Iran", 1, 0.4, weight=0.5),
                       sent("d1", "Israel", 1, 0.3), sent("d3", "Iran", 4, 0.9)])
-    grouped = document_scores(s, prior)
+    grouped = DocumentRule(prior_sentences=prior).document_scores(s)
     docs = aggregate_documents(s, meta, ["Iran", "Israel"], AggregateSettings(prior_sentences=prior))
     engine = docs.dropna(subset=["score"]).set_index(["doc_id", "target"])["score"]
     pd.testing.assert_series_equal(grouped.sort_index(), engine.sort_index(), check_names=False)
@@ -96,15 +93,15 @@ def test_contrast_takes_each_target_relative_to_the_others_its_sentence_names():
         {"doc_id": "d1", "sent_idx": 2, "target": "United States", "raw_score": 0.0},
         {"doc_id": "d2", "sent_idx": 0, "target": "Israel", "raw_score": 0.6},           # same index, other doc
     ])
-    out = contrast_scores(s, 1.0)
+    out = DocumentRule(contrast_weight=1.0).sentence_scores(s)
     # s_t - mean(others); a sentence naming one target keeps its raw score
     np.testing.assert_allclose(out, [-0.8 + 0.4, -0.4 + 0.8, -0.5, 0.2 + 0.2, -0.4 - 0.1, 0.0 - (-0.1), 0.6])
-    np.testing.assert_allclose(contrast_scores(s, 0.0), s["raw_score"])
-    np.testing.assert_allclose(contrast_scores(s, 0.5)[:2], [-0.8 + 0.2, -0.4 + 0.4], atol=1e-12)
+    np.testing.assert_allclose(DocumentRule(contrast_weight=0.0).sentence_scores(s), s["raw_score"])
+    np.testing.assert_allclose(DocumentRule(contrast_weight=0.5).sentence_scores(s)[:2], [-0.8 + 0.2, -0.4 + 0.4], atol=1e-12)
     # a strong weight cannot push a score past the [-1, 1] every other score lives in
-    np.testing.assert_allclose(contrast_scores(s, 3.0)[:2], [-0.8 + 1.2, 1.0])
+    np.testing.assert_allclose(DocumentRule(contrast_weight=3.0).sentence_scores(s)[:2], [-0.8 + 1.2, 1.0])
     # without a raw_score column the score column is the raw score
-    np.testing.assert_allclose(contrast_scores(s.rename(columns={"raw_score": "score"}), 1.0), out)
+    np.testing.assert_allclose(DocumentRule(contrast_weight=1.0).sentence_scores(s.rename(columns={"raw_score": "score"})), out)
 
 
 def test_contrast_turns_a_shared_conflict_tone_into_a_side(meta):
@@ -114,7 +111,7 @@ def test_contrast_turns_a_shared_conflict_tone_into_a_side(meta):
         rows += [{**sent("d1", "Iran", i, 0.0), "raw_score": -0.7}, {**sent("d1", "Israel", i, 0.0), "raw_score": -0.3}]
     s = pd.DataFrame(rows)
     agg = AggregateSettings(neutral_threshold=0.1, prior_sentences=0.0, contrast_weight=1.0)
-    s["score"] = contrast_scores(s, agg.contrast_weight)
+    s["score"] = DocumentRule(contrast_weight=agg.contrast_weight).sentence_scores(s)
     docs = aggregate_documents(s, meta, ["Iran", "Israel"], agg).set_index(["doc_id", "target"])
     assert docs.loc[("d1", "Iran"), "score"] == pytest.approx(-0.4)
     assert docs.loc[("d1", "Israel"), "score"] == pytest.approx(0.4)
@@ -126,22 +123,22 @@ def test_contrast_turns_a_shared_conflict_tone_into_a_side(meta):
 def test_strength_weight_counts_sentences_that_take_a_side_more():
     agg = AggregateSettings(quote_weight=0.5, headline_weight=2.0, strength_weight=1.0)
     pos = pd.Series(["headline", "body", "body"])
-    w = sentence_weights(pos, pd.Series([False, True, False]), agg, np.array([0.2, 0.5, 1.0]))
+    w = weights(pos, pd.Series([False, True, False]), agg, np.array([0.2, 0.5, 1.0]))
     np.testing.assert_allclose(w, [2.0 * 0.8, 0.5 * 0.5, 0.0])
     # power 0 (or no p_neutral given) leaves the position and attribution weights alone
     off = AggregateSettings(quote_weight=0.5, headline_weight=2.0, strength_weight=0.0)
-    np.testing.assert_allclose(sentence_weights(pos, pd.Series([False, True, False]), off, np.array([0.2, 0.5, 1.0])),
+    np.testing.assert_allclose(weights(pos, pd.Series([False, True, False]), off, np.array([0.2, 0.5, 1.0])),
                                [2.0, 0.5, 1.0])
-    np.testing.assert_allclose(sentence_weights(pos, pd.Series([False, True, False]), agg), [2.0, 0.5, 1.0])
+    np.testing.assert_allclose(weights(pos, pd.Series([False, True, False]), agg), [2.0, 0.5, 1.0])
     # squared: a sentence at p_neutral 0.5 counts a quarter
     sq = AggregateSettings(strength_weight=2.0)
-    np.testing.assert_allclose(sentence_weights(pd.Series(["body"]), pd.Series([False]), sq, np.array([0.5])), [0.25])
+    np.testing.assert_allclose(weights(pd.Series(["body"]), pd.Series([False]), sq, np.array([0.5])), [0.25])
 
 
 def test_source_table_means_documents_not_sentences(meta):
     s = pd.DataFrame([sent("d1", "Iran", i, -0.5) for i in range(9)] + [sent("d2", "Iran", 0, 0.3)])
     docs = aggregate_documents(s, meta, ["Iran"], AGG)
-    src = aggregate_groups(docs, "source", AGG).set_index(["source", "target"])
+    src = DocumentRule.from_settings(AGG).group(docs, "source").set_index(["source", "target"])
     assert src.loc[("A", "Iran"), "score"] == pytest.approx((-0.5 + 0.3) / 2)
     assert src.loc[("A", "Iran"), "n_documents"] == 2
     assert src.loc[("A", "Iran"), "n_sentences"] == 10

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stance.attribution import attribution_cue, is_attributed
+from stance.text.attribution import attribution_cue, is_attributed
 
 
 @pytest.mark.parametrize("sentence", [

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from stance.bench import agreement, naive_template, profile_ours, quantize_int8, sample_documents
-from stance.corpus import load_corpus
-from stance.nli import load_nli_model
-from stance.pipeline import Scorer, label_corpus
+from lab.benchmarks.bench import agreement, naive_template, profile_ours, quantize_int8, sample_documents
+from stance.engines.local import label_corpus
+from stance.io.corpus import load_corpus
+from stance.scoring.nli import load_nli_model
+from stance.scoring.scorer import Scorer
 from stance.settings import load_settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -58,7 +59,7 @@ def test_sample_is_nested_and_seeded():
 
 
 def test_quick_bench_runs_and_records(tiny_model, tmp_path, capsys):
-    from stance.cli import main
+    from lab.cli import main
 
     out = tmp_path / "bench.json"
     assert main(["bench", "--quick", "--model", tiny_model, "--corpus", str(REPO / "corpus" / "seeds"),
@@ -79,7 +80,7 @@ def test_agreement_and_profile(tiny_model):
     settings = load_settings(overrides={"model": tiny_model, "cache_dir": ""})
     docs = sample_documents(load_corpus(REPO / "corpus" / "seeds"), 2)
     nli = load_nli_model(tiny_model)
-    from stance.corpus import Corpus
+    from stance.io.corpus import Corpus
 
     res = label_corpus(Corpus(docs), settings, Scorer(settings, model=nli))
     same = agreement(res, res)

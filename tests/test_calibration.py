@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stance import pipeline
-from stance.calibration import apply_calibration, calibration_path, confidence_features, fit_calibrator
-from stance.metrics import reliability
+from lab.evaluation.metrics import reliability
+from stance.documents import fitted
+from stance.documents.calibration import apply_calibration, confidence_features, fit_calibrator
 
 
 def _rows(n: int, seed: int = 0) -> tuple[pd.DataFrame, list[bool]]:
@@ -55,18 +55,36 @@ def test_not_mentioned_rows_keep_full_confidence():
     assert 0.0 < out["confidence"].iloc[1] < 1.0
 
 
-def test_pipeline_finds_calibrator_by_fingerprint(tmp_path, monkeypatch):
+def _use_heads_dir(monkeypatch, folder):
+    # a model that is not a folder under models/ keeps its fitted parts in models/doc_heads
+    monkeypatch.setattr(fitted, "HEADS_DIR", folder)
+
+
+def test_run_finds_calibrator_by_fingerprint(tmp_path, monkeypatch):
     from stance.settings import load_settings
 
     train, right = _rows(200)
     cal = fit_calibrator(train, right, 0.25)
-    monkeypatch.setattr(pipeline, "HEADS_DIR", tmp_path)
+    _use_heads_dir(monkeypatch, tmp_path)
     settings = load_settings()
-    assert pipeline.find_calibrator(settings, "fp-x") is None
-    assert "not calibrated" in pipeline.confidence_basis(settings, "fp-x")
-    cal.save(calibration_path(tmp_path, "fp-x"))
-    assert pipeline.find_calibrator(settings, "fp-x").weights == cal.weights
-    assert "calibrated on the AllSides dev gold" in pipeline.confidence_basis(settings, "fp-x")
+    assert fitted.resolve(settings, "fp-x", "hub/model").calibrator is None
+    assert "not calibrated" in fitted.resolve(settings, "fp-x", "hub/model").confidence_basis
+    cal.info = {"trained_on": "allsides_dev_gold (39 articles)"}
+    cal.save(tmp_path / "fp-x.confidence.json")
+    parts = fitted.resolve(settings, "fp-x", "hub/model")
+    assert parts.calibrator.weights == cal.weights and parts.method == "mean"
+    assert "calibrated on the AllSides dev gold" in parts.confidence_basis
+
+
+def test_a_calibrator_of_another_model_is_not_used(tmp_path, monkeypatch):
+    from stance.settings import load_settings
+
+    train, right = _rows(200)
+    cal = fit_calibrator(train, right, 0.25)
+    cal.info = {"model_fingerprint": "fp-old"}
+    cal.save(tmp_path / "fp-x.confidence.json")
+    _use_heads_dir(monkeypatch, tmp_path)
+    assert fitted.resolve(load_settings(), "fp-x", "hub/model").calibrator is None
 
 
 def test_calibrator_applies_only_to_the_settings_it_was_fitted_with(tmp_path, monkeypatch):
@@ -75,15 +93,25 @@ def test_calibrator_applies_only_to_the_settings_it_was_fitted_with(tmp_path, mo
     train, right = _rows(200)
     cal = fit_calibrator(train, right, 0.25)
     cal.info = {"aggregate": {"neutral_threshold": 0.25, "prior_sentences": 3.0, "contrast_weight": 1.25}}
-    cal.save(calibration_path(tmp_path, "fp-x"))
-    monkeypatch.setattr(pipeline, "HEADS_DIR", tmp_path)
+    cal.save(tmp_path / "fp-x.confidence.json")
+    _use_heads_dir(monkeypatch, tmp_path)
     same = load_settings(overrides={"aggregate": {"neutral_threshold": 0.25, "prior_sentences": 3.0,
                                                   "contrast_weight": 1.25}})
     other = load_settings(overrides={"aggregate": {"neutral_threshold": 0.25, "prior_sentences": 3.0,
                                                    "contrast_weight": 0.0}})
-    assert pipeline.find_calibrator(same, "fp-x") is not None
+    assert fitted.resolve(same, "fp-x", "hub/model").calibrator is not None
     display_only = load_settings(overrides={"aggregate": {"neutral_threshold": 0.25, "prior_sentences": 3.0,
                                                           "contrast_weight": 1.25, "top_evidence": 7}})
-    assert pipeline.find_calibrator(display_only, "fp-x") is not None  # evidence count does not change labels
-    assert pipeline.find_calibrator(other, "fp-x") is None
-    assert "not calibrated for this model and these settings" in pipeline.confidence_basis(other, "fp-x")
+    assert fitted.resolve(display_only, "fp-x", "hub/model").calibrator is not None  # evidence count does not change labels
+    assert fitted.resolve(other, "fp-x", "hub/model").calibrator is None
+    assert "not calibrated for this model and these settings" in fitted.resolve(other, "fp-x", "hub/model").confidence_basis
+
+
+def test_the_shipped_model_keeps_its_parts_beside_it():
+    from stance.scoring.nli import model_fingerprint
+    from stance.settings import OWN_MODEL_DIR, load_settings
+
+    head, cal = fitted.part_paths(str(OWN_MODEL_DIR), "x")
+    assert head.parent == OWN_MODEL_DIR and cal.parent == OWN_MODEL_DIR
+    parts = fitted.resolve(load_settings(), model_fingerprint(str(OWN_MODEL_DIR)), str(OWN_MODEL_DIR))
+    assert parts.calibrator is not None and parts.calibrator.info["model_fingerprint"] == model_fingerprint(str(OWN_MODEL_DIR))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from stance.clean import clean_text
-from stance.corpus import load_corpus
-from stance.sentences import split_sentences
+from stance.io.corpus import load_corpus
+from stance.text.clean import clean_text
+from stance.text.sentences import split_sentences
 from tests.conftest import SEEDS_DIR
 
 JUNK = [

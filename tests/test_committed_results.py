@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from stance.export import read_results
-from stance.nli import model_fingerprint
+from stance.io.export import read_results
+from stance.scoring.nli import model_fingerprint
 from stance.settings import REPO_DIR, load_settings
-from stance.targets import build_matchers
+from stance.text.targets import build_matchers
 
 RESULTS = REPO_DIR / "results" / "allsides"
 CORPUS = REPO_DIR / "corpus" / "allsides" / "documents.jsonl.gz"
@@ -27,7 +27,7 @@ def test_same_model_templates_and_aggregation(committed):
     settings = load_settings(environ={})
     run = committed.run
     assert run["model_fingerprint"] == model_fingerprint(settings.resolved_model()), \
-        "model changed: re-run benchmarks/label_allsides.sh"
+        "model changed: re-run lab/benchmarks/label_allsides.sh"
     assert run["templates"] == settings.templates
     assert run["aggregate"] == settings.aggregate.__dict__
     assert run["targets"] == list(settings.targets)

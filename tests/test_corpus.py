@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from stance.corpus import CorpusError, load_corpus
+from stance.io.corpus import CorpusError, load_corpus
 from tests.conftest import SEEDS_DIR
 
 

@@ -12,7 +12,7 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from stance.export import tables_to_bytes
+from stance.io.export import tables_to_bytes
 from stance.settings import REPO_DIR, SettingsError, load_settings
 from tests.dashboard_data import SCRIPT_DOC, write_corpus
 

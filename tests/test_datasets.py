@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from stance import datasets as ds
+from lab.training import datasets as ds
 
 DATA = ds.default_data_root()
 needs_shared = pytest.mark.skipif(not (DATA / "stance_train").is_dir(),

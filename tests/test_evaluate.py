@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from stance.cli import main
-from stance.evaluate import compare_documents, load_document_gold
+from lab.cli import main
+from lab.evaluation.evaluate import compare_documents, load_document_gold
 from stance.settings import REPO_DIR
 
 
@@ -73,7 +73,7 @@ def _norm(s: str) -> str:
 
 
 def test_gold_sets_pool_with_plus_and_unknown_names_are_refused():
-    from stance.evaluate import is_document_gold
+    from lab.evaluation.evaluate import is_document_gold
 
     gold, corpus = load_document_gold("allsides-dev+allsides-silver")
     assert len(gold) == 117 + 180 and len(corpus.documents) == 39 + 60

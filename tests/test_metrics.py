@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stance.metrics import evaluate_labels, resolve_gold
+from lab.evaluation.metrics import evaluate_labels, resolve_gold
 
 LABELS = ["favor", "against", "none"]
 
@@ -42,7 +42,7 @@ def test_length_mismatch():
 
 
 def test_reliability_hand_computed():
-    from stance.metrics import reliability
+    from lab.evaluation.metrics import reliability
 
     conf = [0.4, 0.6, 0.65, 0.95, 1.0, 0.9]
     right = [False, True, False, True, True, False]
@@ -58,7 +58,7 @@ def test_reliability_hand_computed():
 def test_reliability_rejects_mismatched_lengths():
     import pytest
 
-    from stance.metrics import reliability
+    from lab.evaluation.metrics import reliability
 
     with pytest.raises(ValueError, match="2 confidences but 1 outcomes"):
         reliability([0.5, 0.6], [True])

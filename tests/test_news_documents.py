@@ -1,22 +1,18 @@
-"""The AllSides document readings used to fit and check document labels (benchmarks/data/allsides_documents.csv)."""
+"""The AllSides document readings used to fit and check document labels (lab/data/allsides_documents.csv)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from stance.dochead import ALL_FEATURES, SHRINK, document_features
-from stance.evaluate import ALLSIDES_GOLD, ALLSIDES_SILVER, ALLSIDES_TRAIN, load_document_gold
+from lab.evaluation.evaluate import ALLSIDES_GOLD, ALLSIDES_SILVER, ALLSIDES_TRAIN, load_document_gold
+from lab.readings import silver_gold as sg
+from lab.tuning import tune_documents as td
+from stance.documents.head import ALL_FEATURES, SHRINK, document_features
 from stance.settings import DOC_LABELS
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-
-import silver_gold as sg  # noqa: E402
-import tune_documents as td  # noqa: E402
 
 TARGETS = ["Iran", "United States", "Israel"]
 

@@ -1,24 +1,18 @@
-"""The in-domain sentence training data (benchmarks/data/allsides_sentences.csv) and its merge step."""
+"""The in-domain sentence training data (lab/data/allsides_sentences.csv) and its merge step."""
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from stance import datasets as ds
-from stance.corpus import load_corpus
-from stance.prepare import document_text
+from lab.readings import news_sentences as ns
+from lab.training import datasets as ds
+from stance.io.corpus import load_corpus
 from stance.settings import REPO_DIR, load_settings
-from stance.targets import build_matchers
+from stance.text.prepare import document_text
+from stance.text.targets import build_matchers
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-
-import news_sentences as ns  # noqa: E402
-
-DATA = REPO_DIR / "benchmarks" / "data" / "allsides_sentences.csv"
+DATA = REPO_DIR / "lab" / "data" / "allsides_sentences.csv"
 
 
 def test_sentence_data_is_held_out_and_quotes_the_corpus():

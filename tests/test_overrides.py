@@ -8,9 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stance import views
-from stance.export import tables_to_bytes
-from stance.overrides import (
+from app import views
+from stance.documents.overrides import (
     OverrideError,
     apply_overrides,
     human_score,
@@ -19,6 +18,7 @@ from stance.overrides import (
     remove_override,
     set_override,
 )
+from stance.io.export import tables_to_bytes
 from stance.settings import AggregateSettings
 from tests.dashboard_data import multi_outlet_results
 

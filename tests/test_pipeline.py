@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 
 from stance.cli import main
-from stance.corpus import Corpus, Document, load_corpus
-from stance.export import FORMATS, read_results, write_results
-from stance.nli import ModelError, load_nli_model
-from stance.pipeline import Scorer, label_corpus
+from stance.engines.local import label_corpus
+from stance.io.corpus import Corpus, Document, load_corpus
+from stance.io.export import FORMATS, read_results, write_results
+from stance.scoring.nli import ModelError, load_nli_model
+from stance.scoring.scorer import Scorer
 from tests.conftest import SEEDS_DIR
 
 
@@ -191,7 +192,7 @@ def test_cli_writes_tables_and_prints_matrix(tmp_path, tiny_model_dir, capsys):
 
 def test_fingerprint_sees_changes_past_the_first_megabytes(tmp_path):
     """Two trainings from one base share their frozen embeddings (the first MiBs of the file)."""
-    from stance.nli import model_fingerprint
+    from stance.scoring.nli import model_fingerprint
 
     head = b"\0" * (3 << 20)
     for name, tail in (("a", b"weights-one"), ("b", b"weights-two")):
@@ -207,9 +208,9 @@ def test_fingerprint_sees_changes_past_the_first_megabytes(tmp_path):
 
 def test_interrupted_scoring_keeps_finished_chunks(tiny_settings, monkeypatch):
     """A run stopped midway (Ctrl-C) leaves its finished chunks in the cache; the re-run scores only the rest."""
-    from stance import pipeline
+    from stance.scoring import scorer as scoring
 
-    monkeypatch.setattr(pipeline, "SCORE_CHUNK", 2)
+    monkeypatch.setattr(scoring, "SCORE_CHUNK", 2)
     premises = [f"Iran sentence number {i} about the talks." for i in range(7)]
     targets = ["Iran"] * 7
     scorer = Scorer(tiny_settings)

@@ -20,10 +20,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stance.cache import ScoreCache
-from stance.corpus import Corpus, Document, load_corpus
-from stance.pipeline import Results, label_corpus
-from stance.ray_engine import (
+from stance.engines.local import Results, label_corpus
+from stance.engines.ray import (
     INSTALL_HINT,
     SHARDS_DIR,
     TABLE_KINDS,
@@ -35,6 +33,8 @@ from stance.ray_engine import (
     shard_path,
     start_shard_dir,
 )
+from stance.io.corpus import Corpus, Document, load_corpus
+from stance.scoring.cache import ScoreCache
 from stance.settings import REPO_DIR, SettingsError, load_settings
 from tests.conftest import SHARED_DIR
 
@@ -48,7 +48,7 @@ needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
 
 def assert_same_results(a: Results, b: Results) -> None:
     """Every table equal: same rows, labels and text; scores within 1e-5 (evidence up to its rounding)."""
-    from stance.ray_engine import compare_results
+    from lab.benchmarks.compare import compare_results
 
     check = compare_results(a, b)
     assert check["tables_equal"], check.get("first_difference") or check["evidence_differences"]
@@ -121,7 +121,7 @@ def test_shard_dir_drops_stale_and_half_written_files(tmp_path):
 def test_compare_results_allows_evidence_rounding_and_nothing_else(tiny_settings):
     import copy
 
-    from stance.ray_engine import compare_results
+    from lab.benchmarks.compare import compare_results
 
     docs = Corpus([Document("a", "A", "Iran praised Israel. Iran attacked the U.S. embassy."),
                    Document("b", "B", "Israel said Iran lied.")], name="t")
@@ -201,7 +201,7 @@ def ray_address():
         pytest.skip(f"ray is not installed ({INSTALL_HINT})")
     import ray
 
-    from stance.ray_engine import init_ray
+    from stance.engines.ray import init_ray
 
     started = init_ray(num_cpus=2)
     yield ray.get_runtime_context().gcs_address
@@ -212,7 +212,7 @@ def ray_address():
 @needs_ray
 def test_ray_tables_equal_local_tables_with_the_real_model(sample_corpus, ray_address, tmp_path):
     """Two actors, four shards, empty caches on both sides: the same tables as label_corpus."""
-    from stance.ray_engine import label_with_ray
+    from stance.engines.ray import label_with_ray
 
     local = label_corpus(sample_corpus, _settings(None, tmp_path / "cache-local"))
     on_ray = label_with_ray(sample_corpus, _settings(None, tmp_path / "cache-ray"), tmp_path / "out",
@@ -228,7 +228,7 @@ def test_ray_tables_equal_local_tables_with_the_real_model(sample_corpus, ray_ad
 
 KILLED_DRIVER = """
 import json, sys, time
-from stance.ray_engine import label_with_ray
+from stance.engines.ray import label_with_ray
 from stance.settings import load_settings
 a = json.loads(sys.argv[1])
 settings = load_settings(overrides={"model": a["model"], "cache_dir": a["cache"]}, environ={})
@@ -240,7 +240,7 @@ label_with_ray(a["corpus"], settings, a["out"], address=a["address"], workers=1,
 @needs_ray
 def test_run_killed_midway_resumes_without_redoing_shards(sample_file, ray_address, tiny_model_dir, tmp_path):
     """SIGKILL a driver after its first shard; the resumed run keeps that shard and ends equal."""
-    from stance.ray_engine import label_with_ray
+    from stance.engines.ray import label_with_ray
 
     out, cache = tmp_path / "out", tmp_path / "cache"
     args = {"model": str(tiny_model_dir), "cache": str(cache), "out": str(out), "corpus": str(sample_file),
@@ -271,7 +271,7 @@ def test_run_killed_midway_resumes_without_redoing_shards(sample_file, ray_addre
 
     # A second run of the same command through the CLI finds every shard done and rewrites the same tables.
     from stance.cli import main
-    from stance.export import read_results
+    from stance.io.export import read_results
     code = main(["label", str(sample_file), "--out", str(out), "--engine", "ray", "--quiet", "--format", "parquet",
                  "--model", str(tiny_model_dir), "--cache-dir", str(cache), "--shard-size", "2", "--workers", "1"])
     assert code == 0

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stance.corpus import load_corpus
-from stance.export import read_results
-from stance.pipeline import label_corpus
+from stance.engines.local import label_corpus
+from stance.io.corpus import load_corpus
+from stance.io.export import read_results
 from stance.settings import REPO_DIR, load_settings
-from stance.targets import build_matchers
+from stance.text.targets import build_matchers
 from tests.conftest import SEEDS_DIR
 
 COMMITTED = REPO_DIR / "results" / "seeds"
@@ -79,8 +79,8 @@ def test_seed_gold_floors(seed_results):
     0.63 / 0.33 / 0.73, the plain mean has 0.63 / 0.33 / 0.80); sentences: macro-F1 0.45 measured
     (chance 0.33).
     """
-    from stance.evaluate import SEED_GOLD, SEED_SENTENCES, compare_documents, evaluate_sentences
-    from stance.pipeline import Scorer
+    from lab.evaluation.evaluate import SEED_GOLD, SEED_SENTENCES, compare_documents, evaluate_sentences
+    from stance.scoring.scorer import Scorer
 
     gold = pd.read_csv(SEED_GOLD, keep_default_na=False)
     report, _ = compare_documents(gold, seed_results.documents)
@@ -99,7 +99,7 @@ def test_allsides_silver_floor_above_the_trivial_rule(tmp_path):
     Measured: macro-F1 0.576, F_avg 0.244, accuracy 0.817; the trivial rule scores 0.462 / 0 / 0.850
     (`python -m stance eval allsides-silver`). The floor sits between the two.
     """
-    from stance.evaluate import evaluate_documents
+    from lab.evaluation.evaluate import evaluate_documents
 
     settings = load_settings(overrides={"cache_dir": str(tmp_path)}, environ={})
     report, cells, _ = evaluate_documents("allsides-silver", settings)

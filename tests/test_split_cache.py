@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stance import prepare as prep
-from stance import sentences as sents
-from stance.cache import ScoreCache
-from stance.corpus import load_corpus
-from stance.targets import build_matchers
+from stance.io.corpus import load_corpus
+from stance.scoring.cache import ScoreCache
+from stance.text import prepare as prep
+from stance.text import sentences as sents
+from stance.text.targets import build_matchers
 
 SEEDS = Path(__file__).resolve().parents[1] / "corpus" / "seeds"
 TARGETS = {"Iran": ["Iran", "Iranian", "Tehran"], "United States": ["United States", "US", "Washington"],

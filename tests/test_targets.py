@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from stance.settings import load_settings
-from stance.targets import build_matchers
+from stance.text.targets import build_matchers
 
 
 @pytest.fixture(scope="module")

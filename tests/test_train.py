@@ -12,8 +12,8 @@ import pytest
 import torch
 from safetensors import safe_open
 
-from stance import datasets as ds
-from stance import train
+from lab.training import datasets as ds
+from lab.training import train
 
 STANCE_ROWS = [
     ("We strongly support the new deal with Iran", "Iran", "favor"),

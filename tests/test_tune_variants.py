@@ -1,4 +1,4 @@
-"""The aggregation variants ``benchmarks/tune_documents.py --score-variants`` compares.
+"""The aggregation variants ``lab/tuning/tune_documents.py --score-variants`` compares.
 
 Each variant must be the shipped mean with exactly one change: at the parameter value where its
 change vanishes it reproduces the shipped document scores, and elsewhere it differs as described.
@@ -6,16 +6,11 @@ change vanishes it reproduces the shipped document scores, and elsewhere it diff
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-
-from tune_documents import VARIANTS, _weighted_mean, target_speaks, variant_scores  # noqa: E402
+from lab.tuning.tune_documents import VARIANTS, _weighted_mean, target_speaks, variant_scores
 
 
 @pytest.fixture()

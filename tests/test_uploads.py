@@ -7,10 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from stance.corpus import Corpus, Document
-from stance.pipeline import Scorer
-from stance.settings import load_settings
-from stance.uploads import (
+from app.uploads import (
     MAX_BYTES,
     ProgressScorer,
     UploadError,
@@ -20,6 +17,9 @@ from stance.uploads import (
     read_upload,
     score_documents,
 )
+from stance.io.corpus import Corpus, Document
+from stance.scoring.scorer import Scorer
+from stance.settings import load_settings
 from tests.dashboard_data import multi_outlet_results
 
 

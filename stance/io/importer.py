@@ -1,0 +1,616 @@
+"""Import a JSONL/CSV(.gz) file of articles into a corpus folder, finding and flagging bad data.
+
+``python -m stance import FILE DEST`` writes
+
+* ``DEST/documents.jsonl.gz`` — the documents to label, fields ``id, source, rating, topic,
+  date, title, url, authors, text`` (``load_corpus(DEST)`` reads it);
+* ``DEST/excluded.jsonl.gz`` — the documents kept out of labelling, same fields plus
+  ``quality``, ``duplicate_of`` and ``reason`` (only written when there are any);
+* ``DEST/import_summary.json`` — counts, date problems, every flagged document and the
+  rules below, so nothing leaves the input without a record.
+
+Columns are mapped to fields by :data:`DEFAULT_MAP` (which knows the AllSides /
+Article-Bias-Prediction names) or by ``--map FIELD=COLUMN``.
+
+Rules for bad data (each flagged document is listed in the summary with its reason):
+
+=====================  ==========================================================  ========
+Problem                Rule                                                        Labelled
+=====================  ==========================================================  ========
+bad JSON line /        error naming every bad line (``--skip-bad-lines`` skips     —
+bad CSV row            them instead and lists each one in the summary)
+duplicate or empty id  error naming the file and every row involved                 —
+no id column           ids are made from the file name and row number (warning)    yes
+unknown column         not imported; named in a warning                            —
+malformed date         date left empty (document kept), counted with examples      yes
+non-ISO date           parsed (``M/D/YY`` is read US-style, as AllSides writes it)  yes
+                       and rewritten as YYYY-MM-DD, counted with examples
+empty / near-empty     fewer than ``--min-chars`` characters left after             **no**
+text                   :func:`stance.text.clean.clean_text`: ``quality=too_short``
+mostly boilerplate     ``clean_text(...).removed_share`` ≥ ``--boilerplate-share``:   yes
+                       ``quality=boilerplate`` (the cleaner already drops those
+                       lines; what remains is the article's own prose)
+copy of another        same normalised cleaned text, or word 5-gram shingle          yes, if
+article                Jaccard ≥ ``--near-duplicate`` (MinHash + LSH finds the       another
+                       candidates, exact Jaccard confirms): ``duplicate_of=<id>``    outlet
+                       of the cluster's earliest-dated member. A copy from another
+                       outlet (a wire story) is labelled, because that outlet chose
+                       to run it; a copy from the *same* outlet (a double crawl)
+                       is not, because it would count one article twice.
+=====================  ==========================================================  ========
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+import re
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from stance.io.corpus import MANIFEST_NAMES, CorpusError, decode_bytes
+from stance.text.clean import clean_text
+
+#: Fields written to ``documents.jsonl.gz``, in this order.
+FIELDS = ("id", "source", "rating", "topic", "date", "title", "url", "authors", "text")
+#: Candidate input columns for each field, first match wins (AllSides names included:
+#: ``allsides_bias`` / ``bias_text`` for the outlet rating, ``content_original`` for the body).
+DEFAULT_MAP: dict[str, tuple[str, ...]] = {
+    "id": ("id", "ID", "article_id", "doc_id"),
+    "source": ("source", "outlet", "publisher", "source_name"),
+    "rating": ("rating", "allsides_bias", "bias_text", "bias"),
+    "topic": ("topic",),
+    "date": ("date", "published", "publish_date", "date_publish"),
+    "title": ("title", "headline"),
+    "url": ("url", "link"),
+    "authors": ("authors", "author"),
+    "text": ("text", "content_original", "content", "body", "maintext"),
+}
+DEFAULT_MIN_CHARS = 200
+DEFAULT_BOILERPLATE_SHARE = 0.5
+DEFAULT_NEAR_DUPLICATE = 0.9
+#: Shingle size (words) and MinHash layout: 16 bands x 4 rows finds pairs at Jaccard 0.9
+#: with probability > 0.999 and still finds most pairs at 0.5, for the near-miss report.
+SHINGLE_WORDS = 5
+LSH_BANDS, LSH_ROWS = 16, 4
+#: Dates outside these years are treated as malformed (a crawler's "0001-01-01").
+MIN_YEAR, MAX_YEAR = 1900, date.today().year + 1
+EXAMPLES = 5
+
+
+@dataclass
+class Article:
+    """One imported row: its fields, input row number and what the checks found."""
+
+    row: int
+    fields: dict[str, str]
+    clean_chars: int = 0
+    removed_share: float = 0.0
+    quality: str = ""  # "", "too_short" or "boilerplate"
+    duplicate_of: str = ""
+    similarity: float = 0.0
+    labelled: bool = True
+    reason: str = ""
+
+    @property
+    def id(self) -> str:
+        """The article's id."""
+        return self.fields["id"]
+
+
+@dataclass
+class ImportReport:
+    """Everything the import learned, turned into ``import_summary.json`` by :meth:`summary`."""
+
+    source_file: str
+    mapping: dict[str, str]
+    rows_read: int = 0
+    warnings: list[str] = field(default_factory=list)
+    skipped_lines: list[str] = field(default_factory=list)
+    dates: dict[str, int] = field(default_factory=dict)
+    date_examples: dict[str, list[str]] = field(default_factory=dict)
+    near_misses: list[dict] = field(default_factory=list)
+    settings: dict[str, float] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- reading
+
+def _open_text(path: Path, warnings: list[str]) -> tuple[str, str]:
+    """Return (decoded text, table kind 'jsonl' or 'csv') of a possibly gzipped file."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    raw = path.read_bytes()
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise CorpusError([f"{path}: not a valid gzip file ({exc})"]) from exc
+        name = name[:-3]
+    if not raw.strip():
+        raise CorpusError([f"{path}: file is empty"])
+    if name.endswith((".jsonl", ".json", ".ndjson")):
+        kind = "jsonl"
+    elif name.endswith(".csv"):
+        kind = "csv"
+    else:
+        raise CorpusError([f"{path}: unsupported file type (use .jsonl, .csv, optionally .gz)"])
+    return decode_bytes(raw, str(path), warnings), kind
+
+
+def _read_jsonl(text: str, path: Path, skip_bad: bool, skipped: list[str]) -> list[tuple[int, dict]]:
+    """Parse JSON lines into (line number, object); collect every bad line before failing."""
+    rows, problems = [], []
+    for no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{path}: line {no} is not valid JSON ({exc.msg} at column {exc.colno}): {line[:80]!r}")
+            continue
+        if not isinstance(obj, dict):
+            problems.append(f"{path}: line {no} is not a JSON object: {line[:80]!r}")
+            continue
+        rows.append((no, obj))
+    if problems and not skip_bad:
+        raise CorpusError(problems + ["(pass --skip-bad-lines to import the other lines and list these in the summary)"])
+    skipped.extend(problems)
+    return rows
+
+
+def _read_csv(text: str, path: Path, skip_bad: bool, skipped: list[str]) -> list[tuple[int, dict]]:
+    """Parse CSV into (row number, dict), header = row 1; a row with too many cells is bad."""
+    rows, problems = [], []
+    reader = csv.DictReader(io.StringIO(text))
+    try:
+        for no, row in enumerate(reader, start=2):
+            if None in row:  # more cells than header columns: the row is misaligned
+                problems.append(f"{path}: row {no} has {len(reader.fieldnames or []) + len(row[None])} cells "
+                                f"for {len(reader.fieldnames or [])} columns")
+                continue
+            rows.append((no, row))
+    except csv.Error as exc:
+        raise CorpusError([f"{path}: not a valid CSV near line {reader.line_num} ({exc})"]) from exc
+    if problems and not skip_bad:
+        raise CorpusError(problems + ["(pass --skip-bad-lines to import the other rows and list these in the summary)"])
+    skipped.extend(problems)
+    return rows
+
+
+def read_rows(path: str | Path, skip_bad: bool = False,
+              report: ImportReport | None = None) -> list[tuple[int, dict]]:
+    """Read a JSONL/CSV(.gz) file into ``(row number, record)`` pairs.
+
+    Raises :class:`CorpusError` naming every unparsable line unless ``skip_bad``, in which
+    case those lines are listed in ``report.skipped_lines``.
+    """
+    path = Path(path)
+    warnings = report.warnings if report else []
+    skipped = report.skipped_lines if report else []
+    text, kind = _open_text(path, warnings)
+    reader = _read_jsonl if kind == "jsonl" else _read_csv
+    rows = reader(text, path, skip_bad, skipped)
+    if not rows:
+        raise CorpusError([f"{path}: no records"])
+    return rows
+
+
+# --------------------------------------------------------------------------- mapping
+
+def parse_map_args(items: list[str] | None) -> dict[str, str]:
+    """Turn ``--map`` items into ``{field: column}``.
+
+    ``FIELD=COLUMN`` is the documented order (``rating=allsides_bias``); ``COLUMN=FIELD``
+    is accepted too when only the right-hand side is a field name.
+    """
+    out: dict[str, str] = {}
+    for item in items or []:
+        left, sep, right = item.partition("=")
+        left, right = left.strip(), right.strip()
+        if not sep or not left or not right:
+            raise CorpusError([f"--map {item!r}: expected FIELD=COLUMN, e.g. rating=allsides_bias"])
+        if left in FIELDS:
+            out[left] = right
+        elif right in FIELDS:
+            out[right] = left
+        else:
+            raise CorpusError([f"--map {item!r}: neither side is a field ({', '.join(FIELDS)})"])
+    return out
+
+
+def resolve_mapping(columns: list[str], overrides: dict[str, str], path: Path) -> dict[str, str]:
+    """Return ``{field: column}`` for the fields found in ``columns``.
+
+    ``overrides`` (from ``--map``) win over :data:`DEFAULT_MAP`; an override naming a
+    column the file lacks, or no text column at all, raises :class:`CorpusError`.
+    """
+    have = set(columns)
+    missing = [f"--map {f}={c}: {path} has no column {c!r} (columns: {', '.join(columns)})"
+               for f, c in overrides.items() if c not in have]
+    if missing:
+        raise CorpusError(missing)
+    mapping = dict(overrides)
+    used = set(mapping.values())
+    for fld, candidates in DEFAULT_MAP.items():
+        if fld in mapping:
+            continue
+        col = next((c for c in candidates if c in have and c not in used), None)
+        if col:
+            mapping[fld] = col
+            used.add(col)
+    if "text" not in mapping:
+        raise CorpusError([f"{path}: no text column (columns: {', '.join(columns)}); pass --map text=COLUMN"])
+    return {f: mapping[f] for f in FIELDS if f in mapping}
+
+
+def _value(v: object) -> str:
+    """Render a cell as a stripped string: lists are joined with ', ', missing is ''."""
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    if isinstance(v, list):
+        return ", ".join(_value(x) for x in v if _value(x))
+    if isinstance(v, dict):
+        return json.dumps(v, ensure_ascii=False)
+    return str(v).strip()
+
+
+def build_articles(rows: list[tuple[int, dict]], columns: list[str], mapping: dict[str, str], path: Path,
+                   report: ImportReport) -> list[Article]:
+    """Map rows to :class:`Article` objects; raise on empty or duplicate ids (all listed)."""
+    unknown = [c for c in columns if c not in mapping.values()]
+    if unknown:
+        report.warnings.append(f"{path}: column(s) not imported: {', '.join(unknown)}")
+    if "id" not in mapping:
+        report.warnings.append(f"{path}: no id column; ids made as '{path.name.split('.')[0]}-<row>'")
+    articles, problems = [], []
+    first_row: dict[str, int] = {}
+    repeats: dict[str, list[int]] = {}
+    for no, rec in rows:
+        vals = {f: _value(rec.get(mapping[f])) if f in mapping else "" for f in FIELDS}
+        if "id" not in mapping:
+            vals["id"] = f"{path.name.split('.')[0]}-{no}"
+        if not vals["id"]:
+            problems.append(f"{path}: row {no} has an empty id")
+            continue
+        if vals["id"] in first_row:
+            repeats.setdefault(vals["id"], [first_row[vals["id"]]]).append(no)
+        else:
+            first_row[vals["id"]] = no
+        vals["source"] = vals["source"] or "unknown"
+        articles.append(Article(no, vals))
+    problems += [f"{path}: id {i!r} appears on rows {', '.join(map(str, rs))}" for i, rs in repeats.items()]
+    if problems:
+        raise CorpusError(problems)
+    return articles
+
+
+# --------------------------------------------------------------------------- dates
+
+_MONTHS = {m.lower(): i for i, m in enumerate(
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+     "October", "November", "December"], start=1)}
+_MONTHS.update({k[:3]: v for k, v in list(_MONTHS.items())})
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?$")
+_YMD_SLASH = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$")
+_US = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
+_WORDY = re.compile(r"^(?:\w+,\s*)?([A-Za-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})$|^(\d{1,2})\s+([A-Za-z]+)\.?,?\s+(\d{4})$")
+
+
+def _make_date(y: int, m: int, d: int) -> str:
+    """Return YYYY-MM-DD or '' when the parts are not a real date in the allowed years."""
+    if not MIN_YEAR <= y <= MAX_YEAR:
+        return ""
+    try:
+        return date(y, m, d).isoformat()
+    except ValueError:
+        return ""
+
+
+def parse_date(raw: str) -> tuple[str, str]:
+    """Return ``(YYYY-MM-DD or '', status)``; status is iso, reformatted, missing or malformed.
+
+    Accepts ISO dates and datetimes, ``YYYY/MM/DD``, US ``M/D/YY(YY)`` (two-digit years
+    are 20YY; a first number above 12 is read as the day) and ``Month D, YYYY`` /
+    ``D Month YYYY``.
+    """
+    s = raw.strip()
+    if not s:
+        return "", "missing"
+    if m := _ISO.match(s):
+        iso = _make_date(int(m[1]), int(m[2]), int(m[3]))
+        return (iso, "iso" if iso == s else "reformatted") if iso else ("", "malformed")
+    if m := _YMD_SLASH.match(s):
+        iso = _make_date(int(m[1]), int(m[2]), int(m[3]))
+    elif m := _US.match(s):
+        a, b, y = int(m[1]), int(m[2]), int(m[3])
+        y = y + 2000 if y < 100 else y
+        iso = _make_date(y, a, b) if a <= 12 else _make_date(y, b, a)
+    elif m := _WORDY.match(s):
+        month, day, year = (m[1], m[2], m[3]) if m[1] else (m[5], m[4], m[6])
+        mon = _MONTHS.get(month.lower())
+        iso = _make_date(int(year), mon, int(day)) if mon else ""
+    else:
+        iso = ""
+    return (iso, "reformatted") if iso else ("", "malformed")
+
+
+def normalise_dates(articles: list[Article], report: ImportReport) -> None:
+    """Rewrite each article's date as YYYY-MM-DD, emptying malformed ones, and count them."""
+    counts: Counter[str] = Counter()
+    examples: dict[str, list[str]] = {}
+    for a in articles:
+        raw = a.fields["date"]
+        a.fields["date"], status = parse_date(raw)
+        counts[status] += 1
+        if status in ("reformatted", "malformed") and len(examples.setdefault(status, [])) < EXAMPLES:
+            examples[status].append(f"{a.id}: {raw!r} -> {a.fields['date'] or 'missing'}")
+    report.dates = {k: counts.get(k, 0) for k in ("iso", "reformatted", "missing", "malformed")}
+    report.date_examples = examples
+    if counts["malformed"]:
+        report.warnings.append(f"{counts['malformed']} malformed date(s) kept as missing, e.g. "
+                               + "; ".join(examples["malformed"][:3]))
+
+
+# --------------------------------------------------------------------------- quality
+
+def flag_quality(articles: list[Article], min_chars: int, boilerplate_share: float) -> dict[str, str]:
+    """Clean each article, flag ``too_short`` / ``boilerplate``; return ``{id: cleaned text}``."""
+    cleaned = {}
+    for a in articles:
+        c = clean_text(a.fields["text"])
+        a.clean_chars = len(c.text.strip())
+        a.removed_share = round(c.removed_share, 4)
+        cleaned[a.id] = c.text
+        if a.clean_chars < min_chars:
+            a.quality, a.labelled = "too_short", False
+            a.reason = f"{a.clean_chars} characters after cleaning (< {min_chars}); not labelled"
+        elif a.removed_share >= boilerplate_share:
+            a.quality = "boilerplate"
+            a.reason = f"cleaning removed {a.removed_share:.0%} of the text; the rest is labelled"
+    return cleaned
+
+
+def normalise_text(text: str) -> str:
+    """Lower-case ``text`` and collapse every run of non-word characters to one space."""
+    return re.sub(r"\W+", " ", text).strip().lower()
+
+
+def shingles(norm: str, k: int = SHINGLE_WORDS) -> np.ndarray:
+    """Return the sorted unique hashes of the word ``k``-grams of normalised text.
+
+    Words are hashed once with CRC32 (stable across runs, unlike ``hash``) and combined
+    into k-gram hashes with numpy, which is ~10x faster than hashing joined strings.
+    """
+    words = np.fromiter((zlib.crc32(w) for w in norm.encode().split()), dtype=np.uint64)
+    if len(words) <= k:
+        return np.array([zlib.crc32(norm.encode())], dtype=np.uint64)
+    n = len(words) - k + 1
+    h = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):  # uint64 wrap-around is part of the hash
+        for j in range(k):
+            h = h * np.uint64(1_000_003) + words[j:j + n]
+    return np.unique(h)
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Return the Jaccard similarity of two sorted unique hash arrays (1.0 for two empty ones)."""
+    inter = np.intersect1d(a, b, assume_unique=True).size
+    union = a.size + b.size - inter
+    return inter / union if union else 1.0
+
+
+def minhash_signatures(sets: list[np.ndarray], n_hashes: int = LSH_BANDS * LSH_ROWS,
+                       seed: int = 20240601) -> np.ndarray:
+    """Return an (N, n_hashes) MinHash signature matrix (multiply-add-shift hash family)."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(1, 2**63, size=n_hashes, dtype=np.uint64) | np.uint64(1)
+    b = rng.integers(0, 2**63, size=n_hashes, dtype=np.uint64)
+    sig = np.empty((len(sets), n_hashes), dtype=np.uint64)
+    with np.errstate(over="ignore"):  # uint64 wrap-around is the hash
+        for i, s in enumerate(sets):
+            sig[i] = ((s[None, :] * a[:, None] + b[:, None]) >> np.uint64(32)).min(axis=1)
+    return sig
+
+
+def candidate_pairs(sig: np.ndarray, bands: int = LSH_BANDS, rows: int = LSH_ROWS) -> set[tuple[int, int]]:
+    """Return index pairs that share at least one LSH band bucket."""
+    pairs: set[tuple[int, int]] = set()
+    for band in range(bands):
+        buckets: dict[bytes, list[int]] = {}
+        for i, row in enumerate(sig[:, band * rows:(band + 1) * rows]):
+            buckets.setdefault(row.tobytes(), []).append(i)
+        for members in buckets.values():
+            pairs.update((x, y) for j, x in enumerate(members) for y in members[j + 1:])
+    return pairs
+
+
+def _find(parent: list[int], i: int) -> int:
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+def flag_duplicates(articles: list[Article], cleaned: dict[str, str], threshold: float,
+                    report: ImportReport) -> None:
+    """Cluster exact and near-duplicate texts; flag every member but the earliest-dated one.
+
+    Too-short articles take no part. The canonical member is the earliest-dated one
+    (undated last, then file order). Copies from another outlet stay labelled; copies from
+    the canonical's own outlet are excluded so one article does not count twice.
+    """
+    pool = [a for a in articles if a.quality != "too_short"]
+    norms = [normalise_text(cleaned[a.id]) for a in pool]
+    sets = [shingles(n) for n in norms]
+    parent = list(range(len(pool)))
+    near_misses = []
+    for i, j in sorted(candidate_pairs(minhash_signatures(sets))) if pool else []:
+        sim = 1.0 if norms[i] == norms[j] else jaccard(sets[i], sets[j])
+        if sim >= threshold:
+            parent[_find(parent, i)] = _find(parent, j)
+        elif sim >= 0.5:
+            near_misses.append({"a": pool[i].id, "b": pool[j].id, "jaccard": round(sim, 3)})
+    report.near_misses = sorted(near_misses, key=lambda d: -d["jaccard"])
+    clusters: dict[int, list[int]] = {}
+    for i in range(len(pool)):
+        clusters.setdefault(_find(parent, i), []).append(i)
+    for members in clusters.values():
+        if len(members) < 2:
+            continue
+        members.sort(key=lambda i: (pool[i].fields["date"] or "9999", pool[i].row))
+        head = pool[members[0]]
+        for i in members[1:]:
+            a = pool[i]
+            a.duplicate_of = head.id
+            a.similarity = 1.0 if norms[i] == norms[members[0]] else round(jaccard(sets[i], sets[members[0]]), 3)
+            kind = "same text" if a.similarity == 1.0 else f"shingle Jaccard {a.similarity:.2f}"
+            if a.fields["source"] == head.fields["source"]:
+                a.labelled = False
+                note = f"copy of {head.id} from the same outlet ({kind}); not labelled"
+            else:
+                note = f"copy of {head.id} ({head.fields['source']}, {kind}); labelled"
+            a.reason = f"{a.reason}; {note}" if a.reason else note
+
+
+# --------------------------------------------------------------------------- writing
+
+def _write_jsonl_gz(path: Path, records: list[dict]) -> None:
+    """Write records as gzip JSON lines; mtime 0 so a re-import gives identical bytes."""
+    buf = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+    with open(path, "wb") as fh, gzip.GzipFile(fileobj=fh, mode="wb", mtime=0, compresslevel=9) as gz:
+        gz.write(buf)
+
+
+def _flag_record(a: Article) -> dict:
+    return {"id": a.id, "source": a.fields["source"], "row": a.row, "quality": a.quality,
+            "duplicate_of": a.duplicate_of, "similarity": a.similarity, "clean_chars": a.clean_chars,
+            "removed_share": a.removed_share, "labelled": a.labelled, "reason": a.reason}
+
+
+def build_summary(articles: list[Article], report: ImportReport, dest: Path) -> dict:
+    """Return the ``import_summary.json`` dictionary: counts, rules, dates, flagged documents."""
+    flagged = [a for a in articles if a.quality or a.duplicate_of]
+    labelled = [a for a in articles if a.labelled]
+    dups = [a for a in articles if a.duplicate_of]
+    return {
+        "input": report.source_file,
+        "input_sha256": hashlib.sha256(Path(report.source_file).read_bytes()).hexdigest(),
+        "dest": str(dest),
+        "mapping": report.mapping,
+        "settings": report.settings,
+        "rows_read": report.rows_read,
+        "lines_skipped": len(report.skipped_lines),
+        "documents": len(articles),
+        "documents_labelled": len(labelled),
+        "documents_excluded": len(articles) - len(labelled),
+        "outlets": len({a.fields["source"] for a in articles}),
+        "ratings": dict(Counter(a.fields["rating"] or "(none)" for a in labelled).most_common()),
+        "dates": report.dates,
+        "date_examples": report.date_examples,
+        "flags": {
+            "too_short": sum(a.quality == "too_short" for a in articles),
+            "boilerplate": sum(a.quality == "boilerplate" for a in articles),
+            "duplicate_same_text": sum(a.similarity == 1.0 for a in dups),
+            "duplicate_near": sum(a.similarity < 1.0 for a in dups),
+            "duplicate_same_outlet": sum(not a.labelled for a in dups),  # too_short never joins a cluster
+            "duplicate_clusters": len({a.duplicate_of for a in dups}),
+        },
+        "near_misses": {"count": len(report.near_misses), "examples": report.near_misses[:EXAMPLES],
+                        "note": "pairs with 0.5 <= shingle Jaccard < threshold among LSH candidates; not flagged"},
+        "rules": {
+            "too_short": "fewer than settings.min_chars characters after cleaning: not labelled (in excluded.jsonl.gz)",
+            "boilerplate": "cleaning removed >= settings.boilerplate_share of the text: labelled, flagged",
+            "duplicate_of": "same normalised text or shingle Jaccard >= settings.near_duplicate with the cluster's "
+                            "earliest-dated member: labelled when from another outlet, not labelled when from the same outlet",
+            "dates": "parsed to YYYY-MM-DD; malformed dates left empty, document kept",
+        },
+        "warnings": report.warnings,
+        "skipped_lines": report.skipped_lines,
+        "flagged": [_flag_record(a) for a in flagged],
+    }
+
+
+def write_corpus(articles: list[Article], summary: dict, dest: Path) -> list[Path]:
+    """Write documents.jsonl.gz, excluded.jsonl.gz (when needed) and import_summary.json."""
+    dest.mkdir(parents=True, exist_ok=True)
+    docs = dest / "documents.jsonl.gz"
+    _write_jsonl_gz(docs, [{f: a.fields[f] for f in FIELDS} for a in articles if a.labelled])
+    written = [docs]
+    excluded = dest / "excluded.jsonl.gz"
+    out = [a for a in articles if not a.labelled]
+    if out:
+        _write_jsonl_gz(excluded, [{**{f: a.fields[f] for f in FIELDS}, "quality": a.quality,
+                                    "duplicate_of": a.duplicate_of, "reason": a.reason} for a in out])
+        written.append(excluded)
+    elif excluded.exists():
+        excluded.unlink()  # a stale file from an earlier import would contradict the summary
+    path = dest / "import_summary.json"
+    path.write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return [*written, path]
+
+
+def _check_dest(dest: Path, force: bool) -> None:
+    """Refuse to overwrite an imported corpus (without ``force``) or to sit beside a manifest."""
+    shadows = [n for n in MANIFEST_NAMES if n != "documents.jsonl.gz" and (dest / n).exists()]
+    if shadows:
+        raise CorpusError([f"{dest}: holds {', '.join(shadows)}, which load_corpus would read instead of "
+                           "documents.jsonl.gz; import into another folder"])
+    if (dest / "documents.jsonl.gz").exists() and not force:
+        raise CorpusError([f"{dest}: already holds documents.jsonl.gz; pass --force to replace it"])
+
+
+def import_articles(path: str | Path, dest: str | Path, mapping: dict[str, str] | None = None,
+                    min_chars: int = DEFAULT_MIN_CHARS, boilerplate_share: float = DEFAULT_BOILERPLATE_SHARE,
+                    near_duplicate: float = DEFAULT_NEAR_DUPLICATE, skip_bad_lines: bool = False,
+                    force: bool = False) -> dict:
+    """Import ``path`` into the corpus folder ``dest`` and return the summary dictionary.
+
+    ``mapping`` is ``{field: column}`` overriding :data:`DEFAULT_MAP`. Raises
+    :class:`CorpusError` for unreadable input, missing text column, empty or duplicate ids
+    (every problem listed), and ``FileNotFoundError`` for a missing input file.
+    """
+    path, dest = Path(path), Path(dest)
+    _check_dest(dest, force)
+    report = ImportReport(str(path), {}, settings={"min_chars": min_chars, "boilerplate_share": boilerplate_share,
+                                                   "near_duplicate": near_duplicate})
+    rows = read_rows(path, skip_bad_lines, report)
+    report.rows_read = len(rows) + len(report.skipped_lines)
+    columns = list(dict.fromkeys(k for _, r in rows for k in r))
+    report.mapping = resolve_mapping(columns, mapping or {}, path)
+    articles = build_articles(rows, columns, report.mapping, path, report)
+    normalise_dates(articles, report)
+    cleaned = flag_quality(articles, min_chars, boilerplate_share)
+    flag_duplicates(articles, cleaned, near_duplicate, report)
+    summary = build_summary(articles, report, dest)
+    write_corpus(articles, summary, dest)
+    return summary
+
+
+def format_summary(s: dict) -> str:
+    """Render the summary dictionary as a few readable lines for the terminal."""
+    f, d = s["flags"], s["dates"]
+    lines = [
+        f"imported {s['documents']} documents from {s['outlets']} outlets ({s['input']}) into {s['dest']}",
+        f"  labelled {s['documents_labelled']}, excluded {s['documents_excluded']}"
+        + (f", unreadable lines skipped {s['lines_skipped']}" if s["lines_skipped"] else ""),
+        f"  mapping: {', '.join(f'{k}<-{v}' for k, v in s['mapping'].items())}",
+        f"  dates: {d['iso']} ISO, {d['reformatted']} reformatted, {d['missing']} missing, {d['malformed']} malformed",
+        f"  too_short {f['too_short']} (not labelled), boilerplate {f['boilerplate']} (labelled)",
+        f"  duplicates: {f['duplicate_same_text']} same text + {f['duplicate_near']} near "
+        f"in {f['duplicate_clusters']} clusters; {f['duplicate_same_outlet']} same-outlet copies not labelled; "
+        f"{s['near_misses']['count']} pairs at Jaccard 0.5-{s['settings']['near_duplicate']} not flagged",
+    ]
+    for key, ex in s["date_examples"].items():
+        lines.append(f"  {key} dates, e.g. " + "; ".join(ex[:3]))
+    lines += [f"  warning: {w}" for w in s["warnings"]]
+    lines += [f"  skipped: {x}" for x in s["skipped_lines"][:EXAMPLES]]
+    return "\n".join(lines)
