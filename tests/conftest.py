@@ -1,4 +1,10 @@
-"""Shared fixtures: the repo paths, a tiny NLI model built in the test, seed corpus."""
+"""Shared fixtures: the repo paths, a tiny NLI model built in the test, seed corpus.
+
+Markers (pyproject.toml): ``slow`` (seconds to a minute each), ``model`` (runs the real shipped
+model), ``browser`` (headless Chromium), ``ray`` (a local Ray), ``data`` (reads ``../shared``: the
+public training sets and the dev gold). ``data`` tests are skipped, with the reason, on a clone
+that has no ``../shared`` beside it; everything else runs on what the repository ships.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,16 @@ from stance.settings import REPO_DIR, load_settings
 
 SEEDS_DIR = REPO_DIR / "corpus" / "seeds"
 SHARED_DIR = REPO_DIR.parent / "shared"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip the ``data`` tests, naming why, where ../shared is not beside the repository."""
+    if (SHARED_DIR / "datasets").is_dir():
+        return
+    skip = pytest.mark.skip(reason=f"needs ../shared beside the repository (public datasets, dev gold): {SHARED_DIR} absent")
+    for item in items:
+        if "data" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

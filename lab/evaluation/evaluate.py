@@ -25,22 +25,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lab.evaluation.golds import GOLD_SETS, is_document_gold, load_document_gold
 from lab.evaluation.metrics import Report, evaluate_labels, reliability
 from stance.engines.local import Results, label_corpus
-from stance.io.corpus import Corpus, load_corpus
 from stance.scoring.scorer import Scorer
 from stance.settings import DOC_LABELS, REPO_DIR, STANCES, Settings
 
 SENTENCE_LABELS = ["favor", "against", "none"]
-SHARED = REPO_DIR.parent / "shared"
-ALLSIDES_GOLD = SHARED / "datasets" / "allsides_dev_gold"
-ALLSIDES_CORPUS = SHARED / "corpora" / "allsides_iran_israel" / "articles.jsonl.gz"
-SEED_GOLD = REPO_DIR / "lab" / "data" / "golds" / "seed_gold_documents.csv"
-ALLSIDES_SILVER = REPO_DIR / "lab" / "data" / "golds" / "allsides_silver_gold.csv"
-ALLSIDES_TRAIN = REPO_DIR / "lab" / "data" / "allsides_documents.csv"
-DOCUMENT_GOLD_SETS = ("allsides-dev", "allsides-silver", "allsides-train", "seeds")
+ALLSIDES_GOLD = GOLD_SETS["allsides-dev"].csv.parent
+ALLSIDES_SILVER = GOLD_SETS["allsides-silver"].csv
+ALLSIDES_TRAIN = GOLD_SETS["allsides-train"].csv
+SEED_GOLD = GOLD_SETS["seeds"].csv
 SEED_SENTENCES = REPO_DIR / "lab" / "data" / "golds" / "seed_gold_sentences.csv"
-SEEDS_CORPUS = REPO_DIR / "corpus" / "seeds"
 
 
 def predict_sentences(df: pd.DataFrame, scorer: Scorer, progress: bool = False) -> pd.DataFrame:
@@ -63,56 +59,6 @@ def evaluate_sentences(df: pd.DataFrame, scorer: Scorer, progress: bool = False)
     """Evaluate sentence-level stance; returns the report and the per-example predictions."""
     preds = predict_sentences(df, scorer, progress)
     return evaluate_labels(preds["label"].tolist(), preds["pred"].tolist(), SENTENCE_LABELS), preds
-
-
-def load_document_gold(name_or_path: str) -> tuple[pd.DataFrame, Corpus]:
-    """Load a document-level gold set and its documents.
-
-    ``allsides-dev`` (or the folder ``../shared/datasets/allsides_dev_gold``) reads
-    ``gold.csv`` and takes the articles from the shared AllSides corpus; ``allsides-silver``
-    reads ``lab/data/golds/allsides_silver_gold.csv`` (60 other AllSides articles, the project's own
-    two readings under the same rules; never tuned on) with the same corpus; ``allsides-train``
-    reads ``lab/data/allsides_documents.csv`` (more AllSides articles, one reading each,
-    for fitting document heads; disjoint from both golds) with the same corpus; ``seeds`` reads
-    ``lab/data/golds/seed_gold_documents.csv`` with ``corpus/seeds``; ``a+b`` pools two sets.
-    Returns (gold table with ``doc_id, target, gold, evidence``, corpus of just those documents).
-    """
-    if "+" in name_or_path:
-        parts = [load_document_gold(name) for name in name_or_path.split("+")]
-        gold = pd.concat([g for g, _ in parts], ignore_index=True)
-        docs = [d for _, c in parts for d in c.documents]
-        warnings = list(dict.fromkeys(w for _, c in parts for w in c.warnings))  # same corpus twice
-        return gold, Corpus(docs, warnings, name_or_path)
-    if name_or_path == "allsides_dev_gold" or Path(name_or_path) == ALLSIDES_GOLD:
-        name_or_path = "allsides-dev"
-    two_readers = {"allsides-dev": ALLSIDES_GOLD / "gold.csv", "allsides-silver": ALLSIDES_SILVER}
-    if name_or_path in two_readers:
-        gold = pd.read_csv(two_readers[name_or_path], keep_default_na=False)
-        gold["evidence"] = (gold["evidence_reader1"].astype(str) + " || " + gold["evidence_reader2"].astype(str))
-        corpus = load_corpus(ALLSIDES_CORPUS)
-        corpus.name = name_or_path
-    elif name_or_path == "allsides-train":
-        gold = pd.read_csv(ALLSIDES_TRAIN, keep_default_na=False).rename(columns={"label": "gold"})
-        gold["evidence"] = gold["evidence"].astype(str)
-        corpus = load_corpus(ALLSIDES_CORPUS)
-        corpus.name = name_or_path
-    elif name_or_path == "seeds":
-        gold = pd.read_csv(SEED_GOLD, keep_default_na=False)
-        corpus = load_corpus(SEEDS_CORPUS)
-    else:
-        raise FileNotFoundError(f"{name_or_path}: unknown document gold set (use {', '.join(DOCUMENT_GOLD_SETS)}, "
-                                "or two joined by '+')")
-    ids = set(gold["doc_id"])
-    missing = ids - {d.id for d in corpus.documents}
-    if missing:
-        raise FileNotFoundError(f"gold names documents not in the corpus: {', '.join(sorted(missing))}")
-    corpus = Corpus([d for d in corpus.documents if d.id in ids], corpus.warnings, corpus.name)
-    return gold, corpus
-
-
-def is_document_gold(name: str) -> bool:
-    """Return True when ``name`` names a document gold set (or several joined by "+")."""
-    return all(n in (*DOCUMENT_GOLD_SETS, "allsides_dev_gold") or Path(n) == ALLSIDES_GOLD for n in name.split("+"))
 
 
 def compare_documents(gold: pd.DataFrame, documents: pd.DataFrame) -> tuple[Report, pd.DataFrame]:
@@ -169,7 +115,7 @@ def _sentence_frame(name: str, split: str, limit: int, seed: int) -> pd.DataFram
         df = datasets.load_stance_dataset(name, split)
     else:
         raise FileNotFoundError(
-            f"{name}: not a file, a document gold set ({', '.join(DOCUMENT_GOLD_SETS)}) or a dataset "
+            f"{name}: not a file, a document gold set ({', '.join(GOLD_SETS)}) or a dataset "
             f"({', '.join(['seeds-sentences', *datasets.available_stance_datasets()])})")
     if limit and len(df) > limit:
         df = df.sample(n=limit, random_state=seed).reset_index(drop=True)

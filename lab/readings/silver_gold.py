@@ -127,7 +127,7 @@ def distant(dest: Path, gold_set: str = "allsides-train") -> pd.DataFrame:
     each sentence toward its document's label is what moves the document score. Takes the file to
     write and the document gold to read; returns the rows (``text, target, label, doc_id``).
     """
-    from lab.evaluation.evaluate import load_document_gold
+    from lab.evaluation.golds import load_document_gold
     from stance.engines.local import label_corpus
     from stance.settings import load_settings
 
@@ -145,7 +145,7 @@ def score_reading(path: Path, gold_set: str = "allsides-dev"):
 
     Returns the :class:`lab.evaluation.metrics.Report` over the gold's cells the reading covers.
     """
-    from lab.evaluation.evaluate import load_document_gold
+    from lab.evaluation.golds import load_document_gold
     from lab.evaluation.metrics import evaluate_labels
 
     gold = load_document_gold(gold_set)[0]

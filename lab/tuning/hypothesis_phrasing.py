@@ -19,9 +19,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lab.tuning.tune_documents import cross_validate, dev_tables, print_rows, shipped_grid
 from stance.scoring.scorer import Scorer

@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lab.evaluation.evaluate import evaluate_documents, load_document_gold
+from lab.evaluation.evaluate import evaluate_documents
+from lab.evaluation.golds import load_document_gold
 from lab.evaluation.metrics import evaluate_labels, reliability
 from stance.documents.calibration import apply_calibration, fit_calibrator
 from stance.documents.head import ALL_FEATURES, FEATURES, DocHead, document_features

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from lab.cli import main
-from lab.evaluation.evaluate import compare_documents, load_document_gold
+from lab.evaluation.evaluate import compare_documents
+from lab.evaluation.golds import load_document_gold
 from stance.settings import REPO_DIR
 
 
@@ -47,6 +48,7 @@ def test_seed_document_gold_is_complete():
     assert labels <= {"favor", "against", "neutral", "not_mentioned"}
 
 
+@pytest.mark.data
 def test_allsides_silver_gold_is_complete_and_quotes_its_articles():
     gold, corpus = load_document_gold("allsides-silver")
     dev = pd.read_csv(REPO_DIR.parent / "shared" / "datasets" / "allsides_dev_gold" / "gold.csv")
@@ -72,8 +74,9 @@ def _norm(s: str) -> str:
     return " ".join(s.split()).lower()
 
 
+@pytest.mark.data
 def test_gold_sets_pool_with_plus_and_unknown_names_are_refused():
-    from lab.evaluation.evaluate import is_document_gold
+    from lab.evaluation.golds import is_document_gold
 
     gold, corpus = load_document_gold("allsides-dev+allsides-silver")
     assert len(gold) == 117 + 180 and len(corpus.documents) == 39 + 60

@@ -15,6 +15,9 @@ from stance.settings import REPO_DIR, load_settings
 from stance.text.targets import build_matchers
 from tests.conftest import SEEDS_DIR
 
+pytestmark = [pytest.mark.model, pytest.mark.slow]
+
+
 COMMITTED = REPO_DIR / "results" / "seeds"
 
 

@@ -10,7 +10,7 @@ from stance.text import prepare as prep
 from stance.text import sentences as sents
 from stance.text.targets import build_matchers
 
-SEEDS = Path(__file__).resolve().parents[1] / "corpus" / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "corpus" / "seeds"
 TARGETS = {"Iran": ["Iran", "Iranian", "Tehran"], "United States": ["United States", "US", "Washington"],
            "Israel": ["Israel", "Israeli"]}
 

@@ -21,6 +21,7 @@ def _squash(text: str) -> str:
     return " ".join(str(text).replace("’", "'").replace("“", '"').replace("”", '"').split())
 
 
+@pytest.mark.data
 def test_document_readings_are_complete_held_out_and_quote_their_articles():
     gold, corpus = load_document_gold("allsides-train")
     assert len(gold) == 3 * gold["doc_id"].nunique() >= 1440
@@ -52,6 +53,7 @@ def test_merge_single_keeps_article_order_and_refuses_missing_cells(tmp_path):
         sg.merge_single([tmp_path], tmp_path / "out.csv", batches=2)
 
 
+@pytest.mark.data
 def test_a_reading_is_scored_against_the_dev_gold(tmp_path):
     gold = pd.read_csv(ALLSIDES_GOLD / "gold.csv", keep_default_na=False)
     exact = gold.assign(label=gold["gold"].str.split("|").str[0])[["doc_id", "target", "label"]]
@@ -106,6 +108,7 @@ def test_extra_cells_join_every_training_fold_and_are_never_tested():
     assert held["accuracy"] == 1.0
 
 
+@pytest.mark.data
 def test_allsides_train_is_a_known_gold_set():
     assert ALLSIDES_TRAIN.is_file()
     gold, corpus = load_document_gold("allsides-dev+allsides-train")

@@ -12,6 +12,7 @@ from stance.io.corpus import Corpus, Document, load_corpus
 from stance.io.export import FORMATS, read_results, write_results
 from stance.scoring.nli import ModelError, load_nli_model
 from stance.scoring.scorer import Scorer
+from stance.settings import REPO_DIR
 from tests.conftest import SEEDS_DIR
 
 
@@ -106,7 +107,8 @@ def _folder_corpus(tmp_path):
 def test_texts_are_kept_by_reference_to_the_corpus_and_restored(tiny_settings, tmp_path):
     folder = _folder_corpus(tmp_path)
     r = label_corpus(load_corpus(folder), tiny_settings)
-    assert r.run["corpus_path"] == str(folder.resolve())
+    # run.json keeps the path portable (relative to the repository where it can); it resolves back
+    assert (REPO_DIR / r.run["corpus_path"]).resolve() == folder.resolve()
     write_results(r, tmp_path / "out", ["parquet", "csv"])
     on_disk = pd.read_parquet(tmp_path / "out" / "texts.parquet")
     assert "clean_text" not in on_disk and "sentences" not in on_disk and "spans" in on_disk

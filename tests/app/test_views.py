@@ -14,7 +14,7 @@ from stance.documents.overrides import apply_overrides
 from stance.io.export import read_results
 from stance.settings import REPO_DIR, AggregateSettings, load_settings
 from stance.text.targets import build_matchers
-from tests.dashboard_data import SCRIPT_DOC, multi_outlet_results, write_corpus
+from tests.app.dashboard_data import SCRIPT_DOC, multi_outlet_results, write_corpus
 
 AGG = AggregateSettings()
 

@@ -14,7 +14,7 @@ from stance.scoring.nli import load_nli_model
 from stance.scoring.scorer import Scorer
 from stance.settings import load_settings
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +58,7 @@ def test_sample_is_nested_and_seeded():
     assert [d.id for d in small] == [d.id for d in big[:2]]
 
 
+@pytest.mark.slow
 def test_quick_bench_runs_and_records(tiny_model, tmp_path, capsys):
     from lab.cli import main
 

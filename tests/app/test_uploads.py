@@ -20,7 +20,7 @@ from app.uploads import (
 from stance.io.corpus import Corpus, Document
 from stance.scoring.scorer import Scorer
 from stance.settings import load_settings
-from tests.dashboard_data import multi_outlet_results
+from tests.app.dashboard_data import multi_outlet_results
 
 
 class FakeScorer(Scorer):

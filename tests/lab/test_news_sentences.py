@@ -15,6 +15,8 @@ from stance.text.targets import build_matchers
 DATA = REPO_DIR / "lab" / "data" / "allsides_sentences.csv"
 
 
+@pytest.mark.data
+@pytest.mark.slow
 def test_sentence_data_is_held_out_and_quotes_the_corpus():
     df = pd.read_csv(DATA, keep_default_na=False)
     assert len(df) > 4000 and not df.duplicated(["item", "target"]).any()

@@ -20,7 +20,7 @@ from stance.documents.overrides import (
 )
 from stance.io.export import tables_to_bytes
 from stance.settings import AggregateSettings
-from tests.dashboard_data import multi_outlet_results
+from tests.app.dashboard_data import multi_outlet_results
 
 AGG = AggregateSettings()
 

@@ -12,11 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from tests import browser
-from tests.dashboard_data import write_corpus
+from tests.app import browser
+from tests.app.dashboard_data import write_corpus
 
 REASON = browser.missing_reason()
-pytestmark = pytest.mark.skipif(REASON is not None, reason=f"browser test needs Chromium: {REASON}")
+pytestmark = [
+    pytest.mark.skipif(REASON is not None, reason=f"browser test needs Chromium: {REASON}"),
+    pytest.mark.browser, pytest.mark.slow,
+]
 
 
 @pytest.fixture(scope="module")

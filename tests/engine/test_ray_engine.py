@@ -36,9 +36,8 @@ from stance.engines.ray import (
 from stance.io.corpus import Corpus, Document, load_corpus
 from stance.scoring.cache import ScoreCache
 from stance.settings import REPO_DIR, SettingsError, load_settings
-from tests.conftest import SHARED_DIR
 
-ALLSIDES = SHARED_DIR / "corpora" / "allsides_iran_israel" / "articles.jsonl.gz"
+ALLSIDES = REPO_DIR / "corpus" / "allsides"
 #: Eight short AllSides articles (45 target sentences): real text, quick to score.
 SAMPLE_IDS = ("QPGYnKXTMb1KH2rO", "8lrABTR9jxCB7J2N", "wGYOFLZYyMz4tm04", "LfrBpSDl9VL0OK0P",
               "zgqNHL4TjYSS3ZrE", "ZyMbq0g01NJk9Ung", "M74InX1q4L1wCmKb", "E1RTX0JXvJily8sN")
@@ -210,6 +209,9 @@ def ray_address():
 
 
 @needs_ray
+@pytest.mark.ray
+@pytest.mark.model
+@pytest.mark.slow
 def test_ray_tables_equal_local_tables_with_the_real_model(sample_corpus, ray_address, tmp_path):
     """Two actors, four shards, empty caches on both sides: the same tables as label_corpus."""
     from stance.engines.ray import label_with_ray
@@ -238,6 +240,8 @@ label_with_ray(a["corpus"], settings, a["out"], address=a["address"], workers=1,
 
 
 @needs_ray
+@pytest.mark.ray
+@pytest.mark.slow
 def test_run_killed_midway_resumes_without_redoing_shards(sample_file, ray_address, tiny_model_dir, tmp_path):
     """SIGKILL a driver after its first shard; the resumed run keeps that shard and ends equal."""
     from stance.engines.ray import label_with_ray

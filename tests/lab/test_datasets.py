@@ -10,8 +10,7 @@ import pytest
 from lab.training import datasets as ds
 
 DATA = ds.default_data_root()
-needs_shared = pytest.mark.skipif(not (DATA / "stance_train").is_dir(),
-                                  reason=f"shared datasets not present at {DATA}")
+needs_shared = pytest.mark.data  # skipped without ../shared (tests/conftest.py)
 
 CASES = [(name, split) for name in ds.available_stance_datasets() for split in ds.stance_splits(name)]
 

@@ -49,6 +49,7 @@ def test_source_table_matches_document_table(committed):
         src.set_index(["source", "target"]).index)).all()
 
 
+@pytest.mark.slow
 def test_every_sentence_row_still_names_its_target(committed):
     """Mention matching changed (targets.py) without relabelling shows up here as rows no matcher finds."""
     matchers = build_matchers(load_settings(environ={}).targets)
@@ -58,3 +59,31 @@ def test_every_sentence_row_still_names_its_target(committed):
     stale = [(d, i, t) for d, i, t in zip(rows["doc_id"], rows["sent_idx"], rows["target"])
              if not matchers[t].find(sentences[d][i])]
     assert not stale, f"{len(stale)} sentence rows no longer name their target, e.g. {stale[:3]}: relabel"
+
+
+@pytest.mark.slow
+def test_the_engine_rebuilds_the_committed_tables_from_their_sentences(committed):
+    """The document rule, the fitted parts and the source aggregation give back exactly what was committed."""
+    import dataclasses
+
+    import pandas as pd
+
+    from stance.documents.fitted import resolve
+    from stance.engines.local import build_tables, sentence_table, units_frame
+    from stance.io.corpus import load_corpus
+
+    settings = load_settings(environ={})
+    corpus = load_corpus(REPO_DIR / "corpus" / "allsides")
+    sent = committed.sentences
+    units = sent[list(units_frame([]).columns)]
+    probs = sent[["p_favor", "p_against", "p_neutral"]].to_numpy()
+    rebuilt_sent = sentence_table(units, probs, settings)
+    pd.testing.assert_frame_equal(rebuilt_sent.reset_index(drop=True), sent.reset_index(drop=True), check_dtype=False)
+    parts = resolve(settings, committed.run["model_fingerprint"])
+    assert parts.method == committed.run["document_method"]
+    assert parts.confidence_basis == committed.run["document_confidence"]
+    rebuilt = build_tables(dataclasses.replace(corpus, warnings=[]), [], rebuilt_sent, settings, parts)
+    for name in ("documents", "sources"):
+        a = getattr(rebuilt, name).reset_index(drop=True)
+        b = getattr(committed, name).reset_index(drop=True)
+        pd.testing.assert_frame_equal(a[b.columns], b, check_dtype=False, atol=1e-9, obj=name)

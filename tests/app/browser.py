@@ -2,8 +2,8 @@
 
 Used by ``tests/test_browser.py`` and by hand::
 
-    python tests/browser.py --out /tmp/shots            # seeds corpus, every view
-    DASHBOARD_RESULTS_DIR=/tmp/res python tests/browser.py --out /tmp/shots --corpus synth
+    python -m tests.app.browser --out /tmp/shots            # seeds corpus, every view
+    DASHBOARD_RESULTS_DIR=/tmp/res python -m tests.app.browser --out /tmp/shots --corpus synth
 
 Needs Debian ``chromium`` and ``chromium-driver`` (or ``CHROME_BIN`` / ``CHROMEDRIVER``) and the
 ``selenium`` package. Each screenshot is taken once the page has stopped running and the
@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CHROME_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 

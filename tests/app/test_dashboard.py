@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from stance.io.export import tables_to_bytes
 from stance.settings import REPO_DIR, SettingsError, load_settings
-from tests.dashboard_data import SCRIPT_DOC, write_corpus
+from tests.app.dashboard_data import SCRIPT_DOC, write_corpus
 
 APP = str(REPO_DIR / "dashboard.py")
 
