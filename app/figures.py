@@ -1,4 +1,4 @@
-"""Plotly figures for the dashboard, drawn from the tables :mod:`app.views` returns.
+"""Plotly figures for the dashboard, drawn from the tables :mod:`app.cells` and :mod:`app.timeline` return.
 
 Drawing only: no aggregation happens here. The matrix uses a diverging scale centred on 0
 (against red, neutral near-white, favor blue); "not mentioned" cells are grey with a
@@ -15,7 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from app.views import AGAINST_RGB, FAVOR_RGB, NEUTRAL_RGB, NOT_MENTIONED_RGB, cell_grid
+from app.cells import cell_grid
+from app.palette import AGAINST_RGB, FAVOR_RGB, NEUTRAL_RGB, NOT_MENTIONED_RGB
 
 COLORSCALE = [[0.0, f"rgb{AGAINST_RGB}"], [0.5, f"rgb{NEUTRAL_RGB}"], [1.0, f"rgb{FAVOR_RGB}"]]
 GROUP_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
@@ -63,7 +64,7 @@ def _text_color(score: float, state: str, span: float = 1.0) -> str:
 
 def matrix_figure(cells: pd.DataFrame, rows: Sequence[str], targets: Sequence[str], title: str = "",
                   labels: Sequence[str] | None = None) -> go.Figure:
-    """Heatmap of ``cells`` (from :func:`app.views.matrix_cells` or ``document_cells``), rows top-down.
+    """Heatmap of ``cells`` (from :func:`app.cells.matrix_cells` or ``document_cells``), rows top-down.
 
     ``labels`` are the row names shown (default: the row keys, shortened).
 

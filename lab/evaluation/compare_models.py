@@ -1,6 +1,6 @@
 """Compare NLI stance models on the val splits of the shared stance sets, same protocol for all.
 
-Protocol (:func:`lab.training.train.compare_models`): for each (text, target) the three
+Protocol (:func:`lab.training.model_eval.compare_models`): for each (text, target) the three
 ``settings.toml`` hypotheses, softmax over the entailment logits, argmax → favor / against /
 none; macro-F1 over the gold classes present and F_avg (mean F1 of favor and against).
 
@@ -19,7 +19,8 @@ import json
 import logging
 from pathlib import Path
 
-from stance import train
+from lab.training.card import model_card
+from lab.training.model_eval import compare_models, val_sets
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,11 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     models = dict(m.split("=", 1) for m in args.model)
-    sets = train.val_sets(args.sets, args.per_set, args.seed)
+    sets = val_sets(args.sets, args.per_set, args.seed)
     if args.by_target:
         sets = {**sets, **{f"{name} / {t}": g.reset_index(drop=True)
                            for name, df in sets.items() for t, g in df.groupby("target") if len(g) >= 20}}
-    res = train.compare_models(models, sets, max_length=args.max_length, threads=args.threads)
+    res = compare_models(models, sets, max_length=args.max_length, threads=args.threads)
     cols = ["model", "set", "n", "macro_f1", "f_avg", "f1_favor", "f1_against", "f1_none",
             "auc_favor", "auc_against", "pred_favor", "pred_against", "pred_none", "accuracy"]
     print(res[cols].round(3).to_string(index=False))
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         res.to_csv(args.out, index=False)
     if args.update_card:
         info = json.loads((args.update_card / "training_log.json").read_text())
-        (args.update_card / "README.md").write_text(train.model_card(info, res, args.notes))
+        (args.update_card / "README.md").write_text(model_card(info, res, args.notes))
     return 0
 
 

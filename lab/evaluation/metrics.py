@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 
@@ -107,3 +108,11 @@ def reliability(confidence: list[float], correct: list[bool],
                      "mean_confidence": mean_c, "accuracy": acc, "gap": acc - mean_c})
         ece += len(idx) / total * abs(acc - mean_c)
     return pd.DataFrame(rows, columns=["bin", "n", "mean_confidence", "accuracy", "gap"]), ece
+
+
+def cohen_kappa(a, b) -> float:
+    """Return Cohen's kappa of two label sequences over the same cells (1 = perfect, 0 = chance)."""
+    a, b = np.asarray(list(a), dtype=object), np.asarray(list(b), dtype=object)
+    observed = float((a == b).mean())
+    expected = sum(float((a == lab).mean()) * float((b == lab).mean()) for lab in set(a) | set(b))
+    return (observed - expected) / (1 - expected) if expected < 1 else 1.0

@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lab.evaluation.metrics import cohen_kappa
+
 REPO = Path(__file__).resolve().parents[2]
 CORPORA = {"allsides": REPO / "corpus" / "allsides", "us_world": REPO / "corpus" / "us_world"}
 TARGETS = ("Iran", "United States", "Israel")
@@ -148,15 +150,6 @@ def read_folder(folder: Path, reader: str) -> pd.DataFrame:
     order = {i: k for k, i in enumerate(articles["id"])}
     cells = cells.assign(_o=cells["doc_id"].map(order), _t=cells["target"].map(TARGETS.index))
     return cells.sort_values(["_o", "_t"]).drop(columns=["_o", "_t"]).reset_index(drop=True)
-
-
-def cohen_kappa(a: list[str], b: list[str]) -> float:
-    """Return Cohen's kappa of two label lists (1 = perfect agreement, 0 = chance)."""
-    a, b = np.asarray(a), np.asarray(b)
-    labels = sorted(set(a) | set(b))
-    po = float((a == b).mean())
-    pe = sum(float((a == lab).mean()) * float((b == lab).mean()) for lab in labels)
-    return (po - pe) / (1 - pe) if pe < 1 else 1.0
 
 
 def merge_test(folder: Path, dest: Path) -> pd.DataFrame:

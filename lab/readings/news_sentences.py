@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from lab.evaluation.evaluate import ALLSIDES_GOLD, ALLSIDES_SILVER
+from lab.evaluation.metrics import cohen_kappa
 from stance.io.texts import restore_texts
 from stance.settings import REPO_DIR
 
@@ -179,15 +180,6 @@ def split(data: Path, out: Path, share: float = 0.2, seed: int = 0) -> tuple[pd.
     df[~is_val].to_csv(out / "train.csv", index=False)
     df[is_val].to_csv(out / "val.csv", index=False)
     return df[~is_val], df[is_val]
-
-
-def cohen_kappa(a: pd.Series, b: pd.Series) -> float:
-    """Return Cohen's kappa of two label series over the same cells (1 = perfect, 0 = chance)."""
-    a, b = a.reset_index(drop=True), b.reset_index(drop=True)
-    observed = float((a == b).mean())
-    labels = sorted(set(a) | set(b))
-    expected = sum(float((a == lab).mean()) * float((b == lab).mean()) for lab in labels)
-    return (observed - expected) / (1 - expected) if expected < 1 else 1.0
 
 
 def agree(data: Path, second: Path, agreed_out: Path | None = None) -> dict:

@@ -1,5 +1,8 @@
 """Loaders for the labelled stance and NLI datasets in ``../shared/datasets``.
 
+(Over 400 lines on purpose: one short loader per public set, each holding that set's quirks
+next to the others; split by set family if more sets come.)
+
 Every stance loader returns a :class:`pandas.DataFrame` with the columns
 ``text, target, label, dataset, split`` where ``label`` is one of ``favor``, ``against``,
 ``none``. Target-sentiment sets (NewsMTSC, directed_sentiment_news) are mapped
@@ -21,6 +24,7 @@ import csv
 import gzip
 import io
 import json
+import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +33,7 @@ import pandas as pd
 
 from stance import settings
 
+log = logging.getLogger(__name__)
 STANCE_LABELS = ("favor", "against", "none")
 NLI_LABELS = ("entailment", "neutral", "contradiction")
 COLUMNS = ["text", "target", "label", "dataset", "split"]
@@ -355,6 +360,12 @@ def load_nli(name: str, split: str, data_root: str | Path | None = None, variant
 # --- generic user files --------------------------------------------------------------------
 
 
+def test_article_ids() -> set[str]:
+    """Return the doc ids of every test-set article (``lab/data/readings/test_gold.csv``)."""
+    path = settings.REPO_DIR / "lab" / "data" / "readings" / "test_gold.csv"
+    return set(pd.read_csv(path, usecols=["doc_id"])["doc_id"].astype(str)) if path.is_file() else set()
+
+
 def load_labelled_file(path: str | Path) -> pd.DataFrame:
     """Load a user-supplied CSV or JSONL file (optionally ``.gz``) with ``text, target, label``.
 
@@ -410,6 +421,12 @@ def load_labelled_file(path: str | Path) -> pd.DataFrame:
         labels.append(_LABEL_MAP[key])
     out = pd.DataFrame({"text": df["text"].astype(str).str.strip(), "target": df["target"].astype(str).str.strip(),
                         "label": labels})
+    if "doc_id" in df.columns:
+        # rows read from a test-set article never train a model (the test set stays unseen)
+        keep = ~df["doc_id"].astype(str).isin(test_article_ids()).to_numpy()
+        if not keep.all():
+            log.info("%s: %d rows from test-set articles left out", path.name, int((~keep).sum()))
+        out = out[keep].reset_index(drop=True)
     out["dataset"] = path.name
     out["split"] = "file"
     return out[COLUMNS]

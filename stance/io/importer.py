@@ -47,17 +47,13 @@ import gzip
 import hashlib
 import io
 import json
-import re
-import zlib
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
-import numpy as np
-
 from stance.io.corpus import MANIFEST_NAMES, CorpusError, decode_bytes
-from stance.text.clean import clean_text
+from stance.io.dates import normalise_dates
+from stance.io.duplicates import flag_duplicates, flag_quality
+from stance.io.import_records import EXAMPLES, Article, ImportReport
 
 #: Fields written to ``documents.jsonl.gz``, in this order.
 FIELDS = ("id", "source", "rating", "topic", "date", "title", "url", "authors", "text")
@@ -77,48 +73,6 @@ DEFAULT_MAP: dict[str, tuple[str, ...]] = {
 DEFAULT_MIN_CHARS = 200
 DEFAULT_BOILERPLATE_SHARE = 0.5
 DEFAULT_NEAR_DUPLICATE = 0.9
-#: Shingle size (words) and MinHash layout: 16 bands x 4 rows finds pairs at Jaccard 0.9
-#: with probability > 0.999 and still finds most pairs at 0.5, for the near-miss report.
-SHINGLE_WORDS = 5
-LSH_BANDS, LSH_ROWS = 16, 4
-#: Dates outside these years are treated as malformed (a crawler's "0001-01-01").
-MIN_YEAR, MAX_YEAR = 1900, date.today().year + 1
-EXAMPLES = 5
-
-
-@dataclass
-class Article:
-    """One imported row: its fields, input row number and what the checks found."""
-
-    row: int
-    fields: dict[str, str]
-    clean_chars: int = 0
-    removed_share: float = 0.0
-    quality: str = ""  # "", "too_short" or "boilerplate"
-    duplicate_of: str = ""
-    similarity: float = 0.0
-    labelled: bool = True
-    reason: str = ""
-
-    @property
-    def id(self) -> str:
-        """The article's id."""
-        return self.fields["id"]
-
-
-@dataclass
-class ImportReport:
-    """Everything the import learned, turned into ``import_summary.json`` by :meth:`summary`."""
-
-    source_file: str
-    mapping: dict[str, str]
-    rows_read: int = 0
-    warnings: list[str] = field(default_factory=list)
-    skipped_lines: list[str] = field(default_factory=list)
-    dates: dict[str, int] = field(default_factory=dict)
-    date_examples: dict[str, list[str]] = field(default_factory=dict)
-    near_misses: list[dict] = field(default_factory=list)
-    settings: dict[str, float] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- reading
@@ -291,194 +245,6 @@ def build_articles(rows: list[tuple[int, dict]], columns: list[str], mapping: di
     if problems:
         raise CorpusError(problems)
     return articles
-
-
-# --------------------------------------------------------------------------- dates
-
-_MONTHS = {m.lower(): i for i, m in enumerate(
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-     "October", "November", "December"], start=1)}
-_MONTHS.update({k[:3]: v for k, v in list(_MONTHS.items())})
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?$")
-_YMD_SLASH = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$")
-_US = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
-_WORDY = re.compile(r"^(?:\w+,\s*)?([A-Za-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})$|^(\d{1,2})\s+([A-Za-z]+)\.?,?\s+(\d{4})$")
-
-
-def _make_date(y: int, m: int, d: int) -> str:
-    """Return YYYY-MM-DD or '' when the parts are not a real date in the allowed years."""
-    if not MIN_YEAR <= y <= MAX_YEAR:
-        return ""
-    try:
-        return date(y, m, d).isoformat()
-    except ValueError:
-        return ""
-
-
-def parse_date(raw: str) -> tuple[str, str]:
-    """Return ``(YYYY-MM-DD or '', status)``; status is iso, reformatted, missing or malformed.
-
-    Accepts ISO dates and datetimes, ``YYYY/MM/DD``, US ``M/D/YY(YY)`` (two-digit years
-    are 20YY; a first number above 12 is read as the day) and ``Month D, YYYY`` /
-    ``D Month YYYY``.
-    """
-    s = raw.strip()
-    if not s:
-        return "", "missing"
-    if m := _ISO.match(s):
-        iso = _make_date(int(m[1]), int(m[2]), int(m[3]))
-        return (iso, "iso" if iso == s else "reformatted") if iso else ("", "malformed")
-    if m := _YMD_SLASH.match(s):
-        iso = _make_date(int(m[1]), int(m[2]), int(m[3]))
-    elif m := _US.match(s):
-        a, b, y = int(m[1]), int(m[2]), int(m[3])
-        y = y + 2000 if y < 100 else y
-        iso = _make_date(y, a, b) if a <= 12 else _make_date(y, b, a)
-    elif m := _WORDY.match(s):
-        month, day, year = (m[1], m[2], m[3]) if m[1] else (m[5], m[4], m[6])
-        mon = _MONTHS.get(month.lower())
-        iso = _make_date(int(year), mon, int(day)) if mon else ""
-    else:
-        iso = ""
-    return (iso, "reformatted") if iso else ("", "malformed")
-
-
-def normalise_dates(articles: list[Article], report: ImportReport) -> None:
-    """Rewrite each article's date as YYYY-MM-DD, emptying malformed ones, and count them."""
-    counts: Counter[str] = Counter()
-    examples: dict[str, list[str]] = {}
-    for a in articles:
-        raw = a.fields["date"]
-        a.fields["date"], status = parse_date(raw)
-        counts[status] += 1
-        if status in ("reformatted", "malformed") and len(examples.setdefault(status, [])) < EXAMPLES:
-            examples[status].append(f"{a.id}: {raw!r} -> {a.fields['date'] or 'missing'}")
-    report.dates = {k: counts.get(k, 0) for k in ("iso", "reformatted", "missing", "malformed")}
-    report.date_examples = examples
-    if counts["malformed"]:
-        report.warnings.append(f"{counts['malformed']} malformed date(s) kept as missing, e.g. "
-                               + "; ".join(examples["malformed"][:3]))
-
-
-# --------------------------------------------------------------------------- quality
-
-def flag_quality(articles: list[Article], min_chars: int, boilerplate_share: float) -> dict[str, str]:
-    """Clean each article, flag ``too_short`` / ``boilerplate``; return ``{id: cleaned text}``."""
-    cleaned = {}
-    for a in articles:
-        c = clean_text(a.fields["text"])
-        a.clean_chars = len(c.text.strip())
-        a.removed_share = round(c.removed_share, 4)
-        cleaned[a.id] = c.text
-        if a.clean_chars < min_chars:
-            a.quality, a.labelled = "too_short", False
-            a.reason = f"{a.clean_chars} characters after cleaning (< {min_chars}); not labelled"
-        elif a.removed_share >= boilerplate_share:
-            a.quality = "boilerplate"
-            a.reason = f"cleaning removed {a.removed_share:.0%} of the text; the rest is labelled"
-    return cleaned
-
-
-def normalise_text(text: str) -> str:
-    """Lower-case ``text`` and collapse every run of non-word characters to one space."""
-    return re.sub(r"\W+", " ", text).strip().lower()
-
-
-def shingles(norm: str, k: int = SHINGLE_WORDS) -> np.ndarray:
-    """Return the sorted unique hashes of the word ``k``-grams of normalised text.
-
-    Words are hashed once with CRC32 (stable across runs, unlike ``hash``) and combined
-    into k-gram hashes with numpy, which is ~10x faster than hashing joined strings.
-    """
-    words = np.fromiter((zlib.crc32(w) for w in norm.encode().split()), dtype=np.uint64)
-    if len(words) <= k:
-        return np.array([zlib.crc32(norm.encode())], dtype=np.uint64)
-    n = len(words) - k + 1
-    h = np.zeros(n, dtype=np.uint64)
-    with np.errstate(over="ignore"):  # uint64 wrap-around is part of the hash
-        for j in range(k):
-            h = h * np.uint64(1_000_003) + words[j:j + n]
-    return np.unique(h)
-
-
-def jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    """Return the Jaccard similarity of two sorted unique hash arrays (1.0 for two empty ones)."""
-    inter = np.intersect1d(a, b, assume_unique=True).size
-    union = a.size + b.size - inter
-    return inter / union if union else 1.0
-
-
-def minhash_signatures(sets: list[np.ndarray], n_hashes: int = LSH_BANDS * LSH_ROWS,
-                       seed: int = 20240601) -> np.ndarray:
-    """Return an (N, n_hashes) MinHash signature matrix (multiply-add-shift hash family)."""
-    rng = np.random.default_rng(seed)
-    a = rng.integers(1, 2**63, size=n_hashes, dtype=np.uint64) | np.uint64(1)
-    b = rng.integers(0, 2**63, size=n_hashes, dtype=np.uint64)
-    sig = np.empty((len(sets), n_hashes), dtype=np.uint64)
-    with np.errstate(over="ignore"):  # uint64 wrap-around is the hash
-        for i, s in enumerate(sets):
-            sig[i] = ((s[None, :] * a[:, None] + b[:, None]) >> np.uint64(32)).min(axis=1)
-    return sig
-
-
-def candidate_pairs(sig: np.ndarray, bands: int = LSH_BANDS, rows: int = LSH_ROWS) -> set[tuple[int, int]]:
-    """Return index pairs that share at least one LSH band bucket."""
-    pairs: set[tuple[int, int]] = set()
-    for band in range(bands):
-        buckets: dict[bytes, list[int]] = {}
-        for i, row in enumerate(sig[:, band * rows:(band + 1) * rows]):
-            buckets.setdefault(row.tobytes(), []).append(i)
-        for members in buckets.values():
-            pairs.update((x, y) for j, x in enumerate(members) for y in members[j + 1:])
-    return pairs
-
-
-def _find(parent: list[int], i: int) -> int:
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]
-        i = parent[i]
-    return i
-
-
-def flag_duplicates(articles: list[Article], cleaned: dict[str, str], threshold: float,
-                    report: ImportReport) -> None:
-    """Cluster exact and near-duplicate texts; flag every member but the earliest-dated one.
-
-    Too-short articles take no part. The canonical member is the earliest-dated one
-    (undated last, then file order). Copies from another outlet stay labelled; copies from
-    the canonical's own outlet are excluded so one article does not count twice.
-    """
-    pool = [a for a in articles if a.quality != "too_short"]
-    norms = [normalise_text(cleaned[a.id]) for a in pool]
-    sets = [shingles(n) for n in norms]
-    parent = list(range(len(pool)))
-    near_misses = []
-    for i, j in sorted(candidate_pairs(minhash_signatures(sets))) if pool else []:
-        sim = 1.0 if norms[i] == norms[j] else jaccard(sets[i], sets[j])
-        if sim >= threshold:
-            parent[_find(parent, i)] = _find(parent, j)
-        elif sim >= 0.5:
-            near_misses.append({"a": pool[i].id, "b": pool[j].id, "jaccard": round(sim, 3)})
-    report.near_misses = sorted(near_misses, key=lambda d: -d["jaccard"])
-    clusters: dict[int, list[int]] = {}
-    for i in range(len(pool)):
-        clusters.setdefault(_find(parent, i), []).append(i)
-    for members in clusters.values():
-        if len(members) < 2:
-            continue
-        members.sort(key=lambda i: (pool[i].fields["date"] or "9999", pool[i].row))
-        head = pool[members[0]]
-        for i in members[1:]:
-            a = pool[i]
-            a.duplicate_of = head.id
-            a.similarity = 1.0 if norms[i] == norms[members[0]] else round(jaccard(sets[i], sets[members[0]]), 3)
-            kind = "same text" if a.similarity == 1.0 else f"shingle Jaccard {a.similarity:.2f}"
-            if a.fields["source"] == head.fields["source"]:
-                a.labelled = False
-                note = f"copy of {head.id} from the same outlet ({kind}); not labelled"
-            else:
-                note = f"copy of {head.id} ({head.fields['source']}, {kind}); labelled"
-            a.reason = f"{a.reason}; {note}" if a.reason else note
 
 
 # --------------------------------------------------------------------------- writing

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from stance.io.corpus import CorpusError, load_corpus
-from stance.io.importer import import_articles, parse_date, parse_map_args
+from stance.io.dates import parse_date
+from stance.io.importer import import_articles, parse_map_args
 
 WORDS = ("minister talks sanctions nuclear deal embassy talks council vote crisis oil tanker strait drone "
          "strike envoy summit treaty border ceasefire missile agency report officials said").split()

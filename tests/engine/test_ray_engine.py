@@ -21,14 +21,13 @@ import numpy as np
 import pytest
 
 from stance.engines.local import Results, label_corpus
-from stance.engines.ray import (
-    INSTALL_HINT,
+from stance.engines.ray import INSTALL_HINT, require_ray
+from stance.engines.shards import (
     SHARDS_DIR,
     TABLE_KINDS,
     atomic_write,
     plan_shards,
     plan_workers,
-    require_ray,
     score_signature,
     shard_path,
     start_shard_dir,

@@ -11,6 +11,7 @@ import pytest
 from lab.evaluation.evaluate import ALLSIDES_GOLD, ALLSIDES_SILVER, ALLSIDES_TRAIN, load_document_gold
 from lab.readings import silver_gold as sg
 from lab.tuning import tune_documents as td
+from lab.tuning.methods import Method
 from stance.documents.head import ALL_FEATURES, SHRINK, document_features
 from stance.settings import DOC_LABELS
 
@@ -83,7 +84,7 @@ def test_contrast_features_summarise_the_engines_scores():
     assert e["shrunk_x_Israel"] == pytest.approx(0.2 / (1 + SHRINK))
 
 
-class _Recorder(td.Method):
+class _Recorder(Method):
     name = "recorder"
 
     def __init__(self):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from lab.evaluation.metrics import cohen_kappa
 from lab.readings import news_sentences as ns
 from lab.training import datasets as ds
 from stance.io.corpus import load_corpus
@@ -75,8 +76,8 @@ def test_split_keeps_articles_on_one_side(tmp_path):
 
 
 def test_agreement_and_kappa(tmp_path):
-    assert ns.cohen_kappa(pd.Series(["a", "b", "a", "b"]), pd.Series(["a", "b", "a", "b"])) == 1.0
-    assert ns.cohen_kappa(pd.Series(["a", "a", "b", "b"]), pd.Series(["a", "b", "a", "b"])) == 0.0
+    assert cohen_kappa(pd.Series(["a", "b", "a", "b"]), pd.Series(["a", "b", "a", "b"])) == 1.0
+    assert cohen_kappa(pd.Series(["a", "a", "b", "b"]), pd.Series(["a", "b", "a", "b"])) == 0.0
     first = ns.merge(_folder(tmp_path, "item,target,label\ns0001,Iran,neutral\ns0001,Israel,favor\n"
                                        "s0002,United States,not_target\n"), tmp_path / "first.csv")
     assert len(first) == 3

@@ -12,8 +12,8 @@ import pytest
 import torch
 from safetensors import safe_open
 
+from lab.training import config, data, loop, model_eval, train
 from lab.training import datasets as ds
-from lab.training import train
 
 STANCE_ROWS = [
     ("We strongly support the new deal with Iran", "Iran", "favor"),
@@ -37,7 +37,7 @@ def tiny_base(tmp_path_factory):
     from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
 
     folder = tmp_path_factory.mktemp("tiny_base")
-    tpl = train.load_templates()
+    tpl = data.load_templates()
     words = set()
     for text in [r[0] for r in STANCE_ROWS] + [r[0] + " " + r[1] for r in NLI_ROWS] + list(tpl.values()):
         words.update(text.lower().replace("{target}", "iran israel").replace(".", " .").split())
@@ -57,11 +57,11 @@ def test_tiny_training_run(tiny_base, tmp_path) -> None:
 
     stance_df = pd.DataFrame(STANCE_ROWS, columns=["text", "target", "label"]).assign(dataset="tiny", split="train")
     nli_df = pd.DataFrame(NLI_ROWS, columns=["premise", "hypothesis", "label"]).assign(dataset="snli")
-    cfg = train.TrainConfig(out=tmp_path / "model", base_model=str(tiny_base), epochs=40, lr=5e-3, batch_size=24,
+    cfg = config.TrainConfig(out=tmp_path / "model", base_model=str(tiny_base), epochs=40, lr=5e-3, batch_size=24,
                             max_length=48, threads=1, device="cpu", log_every=1, eval_per_set=0,
                             freeze_embeddings=False, nli_first=0.0, warmup_ratio=0.05,
                             checkpoint_minutes=0.002)  # checkpoints mid-run must not disturb training
-    out = train.train_model(cfg, stance_df=stance_df, nli_df=nli_df, val={"tiny": stance_df})
+    out = loop.train_model(cfg, stance_df=stance_df, nli_df=nli_df, val={"tiny": stance_df})
     log = json.loads((out / "training_log.json").read_text())
     curve = [p["loss"] for p in log["loss_curve"]]
     assert len(curve) >= 30  # a few dozen full-batch steps (22 pairs each)
@@ -80,52 +80,52 @@ def test_tiny_training_run(tiny_base, tmp_path) -> None:
     assert "Apache-2.0" in card and "entailment" in card and "tiny" in card
     # the scoring protocol: softmax over the three entailment logits per example
     tok = AutoTokenizer.from_pretrained(out)
-    probs = train.stance_probs(model, tok, stance_df["text"], stance_df["target"])
+    probs = model_eval.stance_probs(model, tok, stance_df["text"], stance_df["target"])
     assert probs.shape == (6, 3)
     assert abs(probs.sum(axis=1) - 1).max() < 1e-5
 
 
 def test_buckets_keep_groups_and_respect_batch_size() -> None:
-    units = [train._Unit([[1] * n] * 3, [[0] * n] * 3, [0, 2, 2], 0) for n in range(5, 40)]
-    units += [train._Unit([[1] * n], [[0] * n], [1], -1) for n in range(5, 40)]
-    batches = train.bucket_batches(units, 8, random.Random(0))
+    units = [data._Unit([[1] * n] * 3, [[0] * n] * 3, [0, 2, 2], 0) for n in range(5, 40)]
+    units += [data._Unit([[1] * n], [[0] * n], [1], -1) for n in range(5, 40)]
+    batches = data.bucket_batches(units, 8, random.Random(0))
     assert sum(len(b) for b in batches) == len(units)
     assert all(sum(len(u.labels) for u in b) <= 8 for b in batches)
-    batch = train.collate(batches[0], pad_id=0)
+    batch = data.collate(batches[0], pad_id=0)
     assert batch["input_ids"].shape[0] == batch["labels"].shape[0]
     assert len(batch["group_start"]) == sum(u.gold >= 0 for u in batches[0])
 
 
 def test_recast_labels_follow_the_brief() -> None:
-    e, n, c = train.ENT, train.NEU, train.CON
-    assert train.RECAST == {"favor": (e, c, c), "against": (c, e, c), "none": (n, n, e)}
-    assert train.HYP_ORDER == ("favor", "against", "neutral")
+    e, n, c = config.ENT, config.NEU, config.CON
+    assert config.RECAST == {"favor": (e, c, c), "against": (c, e, c), "none": (n, n, e)}
+    assert config.HYP_ORDER == ("favor", "against", "neutral")
 
 
 def test_lr_schedule_is_time_aware() -> None:
-    assert train._lr_factor(0, 100, 10, 0.0, None) == pytest.approx(0.1)
-    assert train._lr_factor(55, 100, 10, 0.0, None) == pytest.approx(0.5)
+    assert loop._lr_factor(0, 100, 10, 0.0, None) == pytest.approx(0.1)
+    assert loop._lr_factor(55, 100, 10, 0.0, None) == pytest.approx(0.5)
     # half the steps but the whole time budget used -> annealed to zero
-    assert train._lr_factor(55, 100, 10, 60.0, 60.0) == 0.0
+    assert loop._lr_factor(55, 100, 10, 60.0, 60.0) == 0.0
     # warm-up also ends after warmup_ratio of the time budget, however few steps were done
-    assert train._lr_factor(1, 100, 50, 10.0, 100.0, 0.1) == pytest.approx(0.9)
-    assert train._lr_factor(1, 100, 50, 5.0, 100.0, 0.1) == pytest.approx(0.5)
+    assert loop._lr_factor(1, 100, 50, 10.0, 100.0, 0.1) == pytest.approx(0.9)
+    assert loop._lr_factor(1, 100, 50, 5.0, 100.0, 0.1) == pytest.approx(0.5)
 
 
 def test_metrics() -> None:
-    m = train.stance_metrics(["favor", "against", "none", "favor"], ["favor", "against", "favor", "none"])
+    m = model_eval.stance_metrics(["favor", "against", "none", "favor"], ["favor", "against", "favor", "none"])
     assert m["f1_against"] == 1.0 and m["f1_favor"] == pytest.approx(0.5)
     assert m["f_avg"] == pytest.approx(0.75) and m["macro_f1"] == pytest.approx(0.5)
-    two = train.stance_metrics(["favor", "against"], ["favor", "none"])
+    two = model_eval.stance_metrics(["favor", "against"], ["favor", "none"])
     assert two["macro_f1"] == pytest.approx(0.5)  # none is not a gold class here
 
 
 def test_rank_auc() -> None:
-    assert train.rank_auc([True, True, False, False], [0.9, 0.8, 0.1, 0.2]) == 1.0
-    assert train.rank_auc([True, False, True, False], [0.1, 0.9, 0.2, 0.8]) == 0.0
-    assert train.rank_auc([True, False], [0.5, 0.5]) == 0.5  # a tie counts half
-    assert train.rank_auc([True, False, False], [0.5, 0.7, 0.1]) == pytest.approx(0.5)
-    assert np.isnan(train.rank_auc([False, False], [0.1, 0.2]))
+    assert model_eval.rank_auc([True, True, False, False], [0.9, 0.8, 0.1, 0.2]) == 1.0
+    assert model_eval.rank_auc([True, False, True, False], [0.1, 0.9, 0.2, 0.8]) == 0.0
+    assert model_eval.rank_auc([True, False], [0.5, 0.5]) == 0.5  # a tie counts half
+    assert model_eval.rank_auc([True, False, False], [0.5, 0.7, 0.1]) == pytest.approx(0.5)
+    assert np.isnan(model_eval.rank_auc([False, False], [0.1, 0.2]))
 
 
 def test_cli_parser() -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lab.tuning.tune_documents import VARIANTS, _weighted_mean, target_speaks, variant_scores
+from lab.tuning.methods import VARIANTS, _weighted_mean, target_speaks, variant_scores
 
 
 @pytest.fixture()
