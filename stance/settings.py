@@ -90,6 +90,11 @@ class Settings:
     threads: int = 0
     cache_dir: str = ".stance_cache"
     context: str = "sentence"
+    #: "sentences": a document's label is the document rule over its sentence scores;
+    #: "document": the model reads the target's passage (headline, lead, the sentences that name it)
+    reader: str = "sentences"
+    passage_words: int = 300
+    passage_max_length: int = 448
     templates: dict[str, str] = field(default_factory=dict)
     targets: dict[str, list[str]] = field(default_factory=dict)
     aggregate: AggregateSettings = field(default_factory=AggregateSettings)
@@ -201,6 +206,8 @@ def _build(data: dict[str, Any]) -> Settings:
         clean_targets[str(name)] = list(dict.fromkeys([str(name), *map(str, aliases)]))
     if agg.method not in ("auto", "head", "mean"):
         raise SettingsError(f"aggregate.method must be auto, head or mean, not {agg.method!r}")
+    if plain.get("reader", "sentences") not in ("sentences", "document"):
+        raise SettingsError(f"reader must be 'sentences' or 'document', not {plain['reader']!r}")
     if plain.get("context", "sentence") not in ("sentence", "window"):
         raise SettingsError(f"context must be 'sentence' or 'window', not {plain['context']!r}")
     return Settings(**plain, templates=templates, targets=clean_targets, aggregate=agg)

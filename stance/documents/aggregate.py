@@ -69,6 +69,29 @@ def apply_head(documents: pd.DataFrame, sentences: pd.DataFrame, head) -> pd.Dat
     return out
 
 
+def apply_reader(documents: pd.DataFrame, passages: pd.DataFrame) -> pd.DataFrame:
+    """Relabel the mentioned rows of ``documents`` with the document reader's passage probabilities.
+
+    Takes the document table and ``doc_id, target, p_favor, p_against, p_neutral`` per passage;
+    returns a copy whose ``label`` is the most probable stance, ``score`` P(favor) − P(against),
+    ``confidence`` the label's probability, plus ``p_favor_doc, p_against_doc, p_neutral_doc``.
+    Evidence sentences stay as they are (scored by the same model, one sentence at a time).
+    """
+    out = documents.copy()
+    probs = passages.set_index(["doc_id", "target"])[["p_favor", "p_against", "p_neutral"]]
+    keys = pd.MultiIndex.from_arrays([out["doc_id"], out["target"]])
+    found = keys.isin(probs.index) & (out["label"] != "not_mentioned").to_numpy()
+    p = probs.reindex(keys[found]).to_numpy(float)
+    classes = np.array(["favor", "against", "neutral"])
+    out.loc[found, "label"] = classes[p.argmax(axis=1)]
+    out.loc[found, "score"] = p[:, 0] - p[:, 1]
+    out.loc[found, "confidence"] = p.max(axis=1)
+    for i, name in enumerate(("p_favor_doc", "p_against_doc", "p_neutral_doc")):
+        out[name] = np.nan
+        out.loc[found, name] = p[:, i]
+    return out
+
+
 def aggregate_documents(sentences: pd.DataFrame, meta: pd.DataFrame, targets: list[str],
                         settings: AggregateSettings, head=None) -> pd.DataFrame:
     """Build the document × target table.

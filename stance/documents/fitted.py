@@ -31,15 +31,20 @@ class FittedParts:
 
     head: DocHead | None = None
     calibrator: DocHead | None = None
+    reader: str = "sentences"
 
     @property
     def method(self) -> str:
-        """``head`` when the head labels documents, else ``mean`` (the threshold rule)."""
+        """``reader`` when the document reader labels documents, ``head`` when the head does, else ``mean``."""
+        if self.reader == "document":
+            return "reader"
         return "head" if self.head is not None else "mean"
 
     @property
     def confidence_basis(self) -> str:
         """Say in words what the document ``confidence`` column means for this run."""
+        if self.reader == "document":
+            return "the document reader's probability of the label (from the target's passage)"
         if self.head is not None:
             return "probability of the calibrated document head"
         if self.calibrator is not None:
@@ -78,6 +83,9 @@ def resolve(settings: Settings, fingerprint: str, model: str | None = None) -> F
     with (labels made with another threshold, prior or contrast are other labels). Raises
     :class:`SettingsError` when ``method = "head"`` but no head fits the model.
     """
+    if settings.reader == "document":
+        # the reader labels documents itself; a head or calibrator fitted on sentence scores does not apply
+        return FittedParts(reader="document")
     head_path, cal_path = part_paths(model or settings.resolved_model(), fingerprint)
     method = settings.aggregate.method
     head = None if method == "mean" else _load_matching(head_path, fingerprint)

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from stance.documents.aggregate import aggregate_documents
+from stance.documents.aggregate import aggregate_documents, apply_reader
 from stance.documents.fitted import FittedParts, resolve
 from stance.documents.rule import DocumentRule
 from stance.io.corpus import Corpus
 from stance.scoring.scorer import Scorer
 from stance.settings import REPO_DIR, Settings
+from stance.text.passage import passage_table
 from stance.text.prepare import PreparedDocument, Unit, prepare_documents
 from stance.text.targets import build_matchers
 
@@ -85,16 +86,32 @@ def text_tables(prepared: Iterable[PreparedDocument]) -> tuple[pd.DataFrame, pd.
             pd.DataFrame(removed, columns=["doc_id", "line_no", "text", "reason"]))
 
 
+def score_passages(scorer: Scorer, texts: pd.DataFrame, sentences: pd.DataFrame, settings: Settings,
+                   progress: Callable[[int], None] | None = None) -> pd.DataFrame:
+    """Score each document's passage about each target it names (the document reader's input).
+
+    Returns ``doc_id, target, passage, p_favor, p_against, p_neutral`` (one row per mentioned cell).
+    """
+    passages = passage_table(texts, sentences, settings.passage_words)
+    probs = scorer.score(passages["passage"].tolist(), passages["target"].tolist(), progress=progress,
+                         max_length=settings.passage_max_length)
+    probs = probs.reshape(-1, 3)
+    return passages.assign(p_favor=probs[:, 0], p_against=probs[:, 1], p_neutral=probs[:, 2])
+
+
 def build_tables(corpus: Corpus, prepared: list[PreparedDocument], sentences: pd.DataFrame,
-                 settings: Settings, parts: FittedParts | None = None) -> Results:
+                 settings: Settings, parts: FittedParts | None = None, passages: pd.DataFrame | None = None) -> Results:
     """Aggregate a scored sentence table into :class:`Results` (shared by every engine).
 
     ``parts`` are the fitted head and calibrator the run uses (:func:`stance.documents.fitted.resolve`;
-    default: none, the threshold rule with raw confidence).
+    default: none, the threshold rule with raw confidence); ``passages`` are the document
+    reader's scored passages (:func:`score_passages`), used when ``settings.reader`` is ``document``.
     """
     parts = parts or FittedParts()
     documents = aggregate_documents(sentences, corpus.metadata(), list(settings.targets), settings.aggregate,
                                     head=parts.head)
+    if passages is not None and len(passages):
+        documents = apply_reader(documents, passages)
     if parts.calibrator is not None:
         from stance.documents.calibration import apply_calibration
 
@@ -151,7 +168,11 @@ def label_corpus(corpus: Corpus, settings: Settings, scorer: Scorer | None = Non
         bar.close()
     sentences = sentence_table(units, probs, settings)
     parts = resolve(settings, scorer.fingerprint, scorer.model_name)
-    results = build_tables(corpus, prepared, sentences, settings, parts)
+    passages = None
+    if settings.reader == "document":
+        texts, _ = text_tables(prepared)
+        passages = score_passages(scorer, texts, sentences, settings)
+    results = build_tables(corpus, prepared, sentences, settings, parts, passages)
     results.run = run_record(corpus, settings, scorer.model_name, scorer.fingerprint, parts, {
         "sentences": sum(len(p.sentences) for p in prepared), "target_sentences": len(units),
         "pairs_cached": scorer.stats["cached"], "pairs_scored": scorer.stats["scored"],

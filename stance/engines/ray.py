@@ -255,6 +255,15 @@ def label_with_ray(corpus_path: str | Path | Corpus, settings: Settings, out: st
     tables = read_shards(shard_dir, shards)
     parts = resolve(settings, signature["model"], model)
     results = assemble_results(corpus, tables, settings, parts)
+    if settings.reader == "document" and len(results.sentences):
+        # the passages are read on the driver: one long pair per mentioned cell, few next to the sentences
+        from stance.engines.local import build_tables, score_passages
+        from stance.scoring.scorer import Scorer
+
+        passages = score_passages(Scorer(dataclasses.replace(settings, model=model)), results.texts,
+                                  results.sentences, settings)
+        rebuilt = build_tables(corpus, [], results.sentences, settings, parts, passages)
+        results.documents, results.sources = rebuilt.documents, rebuilt.sources
     results.run = run_record(corpus, settings, model, signature["model"], parts, {
         "sentences": int(results.texts["n_sentences_total"].sum()) if len(results.texts) else 0,
         "target_sentences": len(results.sentences), "pairs_cached": totals["cached"], "pairs_scored": totals["scored"],

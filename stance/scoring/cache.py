@@ -16,9 +16,15 @@ from pathlib import Path
 import numpy as np
 
 
-def score_key(model_fp: str, premise: str, hypotheses: list[str]) -> str:
-    """Return the cache key of one premise scored against ``hypotheses`` by a model."""
+def score_key(model_fp: str, premise: str, hypotheses: list[str], max_length: int | None = None) -> str:
+    """Return the cache key of one premise scored against ``hypotheses`` by a model.
+
+    ``max_length`` (the token budget a long premise was cut to) is part of the key when given.
+    """
     h = hashlib.sha1()
+    if max_length is not None:
+        h.update(f"max_length={max_length}".encode())
+        h.update(b"\x1f")
     h.update(model_fp.encode())
     h.update(b"\x1f")
     h.update("\x1e".join(hypotheses).encode())

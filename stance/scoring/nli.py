@@ -86,18 +86,20 @@ class NLIModel:
     fingerprint: str = ""
 
     def entailment_logits(self, premises: list[str], hypotheses: list[str], batch_size: int = 32,
-                          progress=None) -> np.ndarray:
+                          progress=None, max_length: int | None = None) -> np.ndarray:
         """Return the entailment logit of each (premise, hypothesis) pair, in input order.
 
         Pairs are sorted by length before batching so each batch pads little; ``progress``
-        (optional) is called with the number of pairs done after each batch.
+        (optional) is called with the number of pairs done after each batch; ``max_length``
+        overrides the model's token budget per pair (document passages are longer than sentences).
         """
+        max_length = max_length or self.max_length
         import torch
 
         n = len(premises)
         out = np.empty(n, dtype=np.float32)
         # Sort by token count (not characters) so each batch pads to almost nothing.
-        lengths = self.token_lengths(premises, hypotheses)
+        lengths = self.token_lengths(premises, hypotheses, max_length=max_length)
         order = sorted(range(n), key=lengths.__getitem__)
         with torch.inference_mode():
             for b in range(0, n, batch_size):
@@ -105,7 +107,7 @@ class NLIModel:
                 enc = self.tokenizer(
                     [premises[i] for i in idx], [hypotheses[i] for i in idx],
                     return_tensors="pt", padding=True, truncation="only_first",
-                    max_length=self.max_length,
+                    max_length=max_length,
                 ).to(self.device)
                 logits = self.model(**enc).logits[:, self.entailment_id]
                 out[idx] = logits.float().cpu().numpy()
@@ -113,17 +115,19 @@ class NLIModel:
                     progress(len(idx))
         return out
 
-    def token_lengths(self, premises: list[str], hypotheses: list[str], chunk: int = 4096) -> list[int]:
+    def token_lengths(self, premises: list[str], hypotheses: list[str], chunk: int = 4096,
+                      max_length: int | None = None) -> list[int]:
         """Return each pair's token count after truncation to ``max_length`` (chunked to bound memory)."""
+        max_length = max_length or self.max_length
         lengths: list[int] = []
         for i in range(0, len(premises), chunk):
             enc = self.tokenizer(premises[i:i + chunk], hypotheses[i:i + chunk],
-                                 truncation="only_first", max_length=self.max_length)
+                                 truncation="only_first", max_length=max_length)
             lengths.extend(len(ids) for ids in enc["input_ids"])
         return lengths
 
     def stance_probs(self, premises: list[str], hypothesis_sets: list[list[str]],
-                     batch_size: int = 32, progress=None) -> np.ndarray:
+                     batch_size: int = 32, progress=None, max_length: int | None = None) -> np.ndarray:
         """Score each premise against its own list of K hypotheses.
 
         Takes ``premises`` (length N) and ``hypothesis_sets`` (N lists of K hypotheses);
@@ -134,7 +138,7 @@ class NLIModel:
         k = len(hypothesis_sets[0])
         flat_p = [p for p in premises for _ in range(k)]
         flat_h = [h for hs in hypothesis_sets for h in hs]
-        logits = self.entailment_logits(flat_p, flat_h, batch_size, progress).reshape(-1, k)
+        logits = self.entailment_logits(flat_p, flat_h, batch_size, progress, max_length).reshape(-1, k)
         logits = logits - logits.max(axis=1, keepdims=True)
         e = np.exp(logits)
         return e / e.sum(axis=1, keepdims=True)

@@ -40,13 +40,14 @@ class Scorer:
         return [self.settings.templates[s].format(target=target) for s in STANCES]
 
     def score(self, premises: list[str], targets: list[str],
-              progress: Callable[[int], None] | None = None) -> np.ndarray:
+              progress: Callable[[int], None] | None = None, max_length: int | None = None) -> np.ndarray:
         """Return an (N, 3) array of p(favor), p(against), p(neutral) for each premise/target.
 
         Identical (premise, target) pairs are scored once; cached pairs not at all.
+        ``max_length`` scores with another token budget than the settings' (document passages).
         """
         hyps = {t: self.hypotheses(t) for t in set(targets)}
-        keys = [score_key(self.fingerprint, p, hyps[t]) for p, t in zip(premises, targets)]
+        keys = [score_key(self.fingerprint, p, hyps[t], max_length) for p, t in zip(premises, targets)]
         found = self.cache.get_many(list(set(keys))) if self.cache is not None else {}
         todo: dict[str, tuple[str, str]] = {}
         for k, p, t in zip(keys, premises, targets):
@@ -73,7 +74,7 @@ class Scorer:
             probs = self.model.stance_probs(
                 [p for _, (p, _) in chunk], [hyps[t] for _, (_, t) in chunk],
                 self.settings.batch_size,
-                progress=tick if progress else None,
+                progress=tick if progress else None, max_length=max_length,
             )
             self.stats["model_seconds"] += time.perf_counter() - t0
             new = {k: probs[i] for i, (k, _) in enumerate(chunk)}

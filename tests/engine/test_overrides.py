@@ -8,7 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app import views
+from app.cells import matrix_cells
+from app.data import top_sources
+from app.grouping import group_stance
+from app.tables import export_tables
 from stance.documents.overrides import (
     OverrideError,
     apply_overrides,
@@ -93,19 +96,19 @@ def test_apply_marks_rows_and_keeps_model_answer(docs):
 
 
 def test_override_moves_the_group_table_and_the_export(docs):
-    source = views.top_sources(docs, 1)[0]
+    source = top_sources(docs, 1)[0]
     rows = docs[(docs["source"] == source) & (docs["target"] == "Iran") & (docs["label"] != "not_mentioned")]
     ov = pd.DataFrame([{"doc_id": d, "target": "Iran", "label": "favor", "note": "", "created": ""}
                        for d in rows["doc_id"]])
-    before = views.group_stance(apply_overrides(docs, None), "source", AGG).set_index(["source", "target"])
+    before = group_stance(apply_overrides(docs, None), "source", AGG).set_index(["source", "target"])
     after_docs = apply_overrides(docs, ov)
-    after = views.group_stance(after_docs, "source", AGG).set_index(["source", "target"])
+    after = group_stance(after_docs, "source", AGG).set_index(["source", "target"])
     assert after.loc[(source, "Iran"), "label"] == "favor" and after.loc[(source, "Iran"), "n_human"] == len(rows)
     assert after.loc[(source, "Iran"), "score"] > before.loc[(source, "Iran"), "score"]
     other = [s for s in after.index.get_level_values(0).unique() if s != source][0]
     assert after.loc[(other, "Iran"), "score"] == pytest.approx(before.loc[(other, "Iran"), "score"], nan_ok=True)
-    cells = views.matrix_cells(after.reset_index(), "source")
+    cells = matrix_cells(after.reset_index(), "source")
     assert "✎" in cells.set_index(["row", "target"]).loc[(source, "Iran"), "text"]
-    csv = tables_to_bytes({"documents": views.export_tables(cells, after_docs, pd.DataFrame(
+    csv = tables_to_bytes({"documents": export_tables(cells, after_docs, pd.DataFrame(
         columns=["doc_id", "target"]), "source")["documents"]}, "csv").decode()
     assert csv.count(",human,") == len(rows)
