@@ -1,6 +1,6 @@
 """Benchmark the engine against the naive zero-shot approach, on the same model and texts.
 
-``python -m stance bench [--docs 500] [--naive-docs 30] [--growth 100,500,2000] [--profile 50]``
+``python -m lab bench [--docs 500] [--naive-docs 30] [--growth 100,500,2000] [--profile 50]``
 
 Paths timed, all in one process with the model loaded once (load time reported apart):
 

@@ -16,7 +16,7 @@
 #                            42 s instead of 73 s (25 CPU s instead of 48); set ACTIVE to compare
 set -euo pipefail
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 CORPUS=${CORPUS:-corpus/allsides}
 OUT=${OUT:-results/allsides}
 PYTHON=${PYTHON:-$([ -x .venv/bin/python ] && echo .venv/bin/python || echo python)}

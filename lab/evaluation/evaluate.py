@@ -1,4 +1,4 @@
-"""``python -m stance eval``: score labelled data and print how good the labels are.
+"""``python -m lab eval``: score labelled data and print how good the labels are.
 
 Two kinds of gold:
 
@@ -127,9 +127,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     from stance.cli.flags import add_settings_flags
 
     p = sub.add_parser(
-        "eval", help="evaluate labels against gold (stance datasets, seed gold, AllSides dev gold)",
-        description="Evaluate stance labels. DATASET: allsides-dev, allsides-silver, allsides-train or seeds "
-                    "(document level, through the label pipeline); seeds-sentences, a shared stance dataset name "
+        "eval", help="evaluate labels against gold (document gold sets, stance datasets, seed gold)",
+        description=f"Evaluate stance labels. DATASET: a document gold set ({', '.join(GOLD_SETS)}; "
+                    "document level, through the label pipeline; 'a+b' pools sets); "
+                    "seeds-sentences, a shared stance dataset name "
                     "(vast, semeval2016_task6, pstance, "
                     "covid19_stance, wtwt, ibm_argq_30k_stance, newsmtsc, directed_sentiment_news) or a CSV/JSONL "
                     "with text,target,label (sentence level).")

@@ -7,7 +7,7 @@ target from AllSides articles that are in neither the dev gold nor the silver go
 held out), writes them in batches for readers who label each sentence x target under
 ``lab/data/NEWS_SENTENCES_RULES.md``, and merges the readings into
 ``lab/data/allsides_sentences.csv`` (``text, target, label``: the columns
-``python -m stance train --datasets FILE:N`` reads).
+``python -m lab train --datasets FILE:N`` reads).
 
 Sampling: at most two sentences per article, stratified by the shipped model's score so the
 sentences it is most sure about (where its errors do most harm) are over-represented:

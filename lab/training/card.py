@@ -61,7 +61,7 @@ def model_card(info: dict[str, Any], comparison: pd.DataFrame | None = None, not
         "# stance-minilm-news",
         "",
         "A small English NLI cross-encoder (entailment / neutral / contradiction) for zero-shot, "
-        "author-centred stance on news sentences, trained by `python -m stance train` "
+        "author-centred stance on news sentences, trained by `python -m lab train` "
         "(`stance/train.py`). It is the stance engine's offline default (`models/stance-minilm-news`).",
         "",
         "## Base weights and licence",

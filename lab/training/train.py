@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point for ``python -m lab.training.train`` (same flags as ``python -m stance train``)."""
+    """Entry point for ``python -m lab.training.train`` (same flags as ``python -m lab train``)."""
     parser = argparse.ArgumentParser(prog="python -m lab.training.train")
     sub = parser.add_subparsers(dest="command", required=True)
     add_parser(sub)

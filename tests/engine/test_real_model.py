@@ -100,7 +100,7 @@ def test_allsides_silver_floor_above_the_trivial_rule(tmp_path):
     """On 60 held-out AllSides articles (never tuned on) the shipped system beats "neutral whenever named".
 
     Measured: macro-F1 0.576, F_avg 0.244, accuracy 0.817; the trivial rule scores 0.462 / 0 / 0.850
-    (`python -m stance eval allsides-silver`). The floor sits between the two.
+    (`python -m lab eval allsides-silver`). The floor sits between the two.
     """
     from lab.evaluation.evaluate import evaluate_documents
 
