@@ -176,8 +176,8 @@ def merge_test(folder: Path, dest: Path) -> pd.DataFrame:
 def merge_train(folder: Path, dest: Path) -> pd.DataFrame:
     """Concatenate reading A of every batch of ``folder`` that has one into the training file ``dest``.
 
-    Batches are read in order and the first unread batch ends the file, so the file is always a
-    prefix of the seeded order (a random sample of both corpora). Columns: ``corpus, batch,
+    Batches are read in order and the first unread or unfinished batch ends the file (named on
+    stderr), so the file is always a prefix of the seeded order (a random sample of both corpora). Columns: ``corpus, batch,
     doc_id, target, label, confidence, evidence``. Returns the cells.
     """
     articles = pd.read_csv(folder / "articles.csv", keep_default_na=False)
@@ -187,7 +187,12 @@ def merge_train(folder: Path, dest: Path) -> pd.DataFrame:
         path = folder / f"reading_{b:03d}_A.csv"
         if not path.exists():
             break
-        parts.append(read_reading(path, list(part["id"])).assign(batch=b))
+        try:
+            parts.append(read_reading(path, list(part["id"])).assign(batch=b))
+        except ValueError as exc:
+            # a reader saves as it goes: a batch still being read ends the prefix, and says so
+            print(f"stopped before batch {b}: {exc}", file=sys.stderr)
+            break
     cells = pd.concat(parts, ignore_index=True)
     cells.insert(0, "corpus", cells["doc_id"].map(corpus))
     cells = cells[["corpus", "batch", "doc_id", "target", "label", "confidence", "evidence"]]
