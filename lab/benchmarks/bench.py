@@ -47,7 +47,7 @@ import numpy as np
 import torch
 
 from lab.benchmarks.measure import Timing, release_memory, reset_peak_rss, rss_mib, timed
-from stance.cli.flags import settings_from_args
+from stance.cli.flags import add_settings_flags, settings_from_args
 from stance.engines.local import Results, label_corpus
 from stance.io.corpus import Corpus, Document, load_corpus
 from stance.scoring.nli import NLIModel, load_nli_model
@@ -336,14 +336,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the document sample (default 0)")
     p.add_argument("--quick", action="store_true", help="3 documents (2 naive), no file: checks that it runs")
     p.add_argument("--out", default=None, help=f"JSON record to write (default {DEFAULT_OUT}; none with --quick)")
-    g = p.add_argument_group("model settings (override stance/settings.toml)")
-    g.add_argument("--config", help="TOML settings file (default: $STANCE_CONFIG)")
-    g.add_argument("--model", help="NLI model folder or hub id (default: the project's model, settings model = auto)")
-    g.add_argument("--device", help="auto, cpu, cuda, cuda:N")
-    g.add_argument("--batch-size", type=int, help="pairs per model batch on our path")
-    g.add_argument("--max-length", type=int, help="max tokens per pair on our path")
-    g.add_argument("--threads", type=int, help="torch CPU threads (0 = all cores)")
-    g.add_argument("--targets", help="comma-separated targets (default: the configured ones)")
+    add_settings_flags(p)
     p.set_defaults(func=run)
 
 

@@ -73,12 +73,13 @@ class DocumentRule:
     :class:`~stance.settings.AggregateSettings` key of the same name.
     """
 
-    neutral_threshold: float = 0.15
-    prior_sentences: float = 5.0
-    contrast_weight: float = 1.25
-    quote_weight: float = 1.0
-    headline_weight: float = 1.0
-    strength_weight: float = 0.0
+    # the defaults are the settings' own (one copy of each number)
+    neutral_threshold: float = AggregateSettings.neutral_threshold
+    prior_sentences: float = AggregateSettings.prior_sentences
+    contrast_weight: float = AggregateSettings.contrast_weight
+    quote_weight: float = AggregateSettings.quote_weight
+    headline_weight: float = AggregateSettings.headline_weight
+    strength_weight: float = AggregateSettings.strength_weight
 
     @classmethod
     def from_settings(cls, settings: AggregateSettings) -> DocumentRule:

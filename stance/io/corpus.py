@@ -16,14 +16,13 @@ do not (a non-UTF-8 file decoded with a fallback, unknown columns) become warnin
 
 from __future__ import annotations
 
-import csv
 import gzip
-import io
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+
+from stance.io.rows import RowError, parse_csv, parse_jsonl
 
 TEXT_SUFFIXES = (".txt", ".md")
 MANIFEST_NAMES = ("manifest.csv", "documents.jsonl.gz", "documents.jsonl", "documents.csv")
@@ -151,24 +150,13 @@ def _read_table(path: Path, warnings: list[str]) -> list[dict]:
     if not raw.strip():
         raise CorpusError([f"{path}: file is empty"])
     text = decode_bytes(raw, str(path), warnings)
-    if name.endswith(".jsonl") or name.endswith(".json"):
-        rows = []
-        for i, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise CorpusError([f"{path}: line {i} is not valid JSON ({exc.msg})"]) from exc
-            if not isinstance(obj, dict):
-                raise CorpusError([f"{path}: line {i} is not a JSON object"])
-            rows.append(obj)
-        return rows
-    if name.endswith(".csv"):
-        try:
-            return list(csv.DictReader(io.StringIO(text)))
-        except csv.Error as exc:
-            raise CorpusError([f"{path}: not a valid CSV ({exc})"]) from exc
+    try:
+        if name.endswith(".jsonl") or name.endswith(".json"):
+            return [row for _, row in parse_jsonl(text, path)]
+        if name.endswith(".csv"):
+            return [row for _, row in parse_csv(text, path)]
+    except RowError as exc:
+        raise CorpusError(exc.problems) from exc
     raise CorpusError([f"{path}: unsupported file type (use .csv, .jsonl, .jsonl.gz, .txt or .md)"])
 
 

@@ -42,10 +42,8 @@ article                Jaccard ≥ ``--near-duplicate`` (MinHash + LSH finds the
 
 from __future__ import annotations
 
-import csv
 import gzip
 import hashlib
-import io
 import json
 from collections import Counter
 from pathlib import Path
@@ -54,6 +52,7 @@ from stance.io.corpus import MANIFEST_NAMES, CorpusError, decode_bytes
 from stance.io.dates import normalise_dates
 from stance.io.duplicates import flag_duplicates, flag_quality
 from stance.io.import_records import EXAMPLES, Article, ImportReport
+from stance.io.rows import RowError, parse_csv, parse_jsonl
 
 #: Fields written to ``documents.jsonl.gz``, in this order.
 FIELDS = ("id", "source", "rating", "topic", "date", "title", "url", "authors", "text")
@@ -100,44 +99,12 @@ def _open_text(path: Path, warnings: list[str]) -> tuple[str, str]:
     return decode_bytes(raw, str(path), warnings), kind
 
 
-def _read_jsonl(text: str, path: Path, skip_bad: bool, skipped: list[str]) -> list[tuple[int, dict]]:
-    """Parse JSON lines into (line number, object); collect every bad line before failing."""
-    rows, problems = [], []
-    for no, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{path}: line {no} is not valid JSON ({exc.msg} at column {exc.colno}): {line[:80]!r}")
-            continue
-        if not isinstance(obj, dict):
-            problems.append(f"{path}: line {no} is not a JSON object: {line[:80]!r}")
-            continue
-        rows.append((no, obj))
-    if problems and not skip_bad:
-        raise CorpusError(problems + ["(pass --skip-bad-lines to import the other lines and list these in the summary)"])
-    skipped.extend(problems)
-    return rows
-
-
-def _read_csv(text: str, path: Path, skip_bad: bool, skipped: list[str]) -> list[tuple[int, dict]]:
-    """Parse CSV into (row number, dict), header = row 1; a row with too many cells is bad."""
-    rows, problems = [], []
-    reader = csv.DictReader(io.StringIO(text))
+def _parse(parse, text: str, path: Path, skip_bad: bool, skipped: list[str], what: str) -> list[tuple[int, dict]]:
     try:
-        for no, row in enumerate(reader, start=2):
-            if None in row:  # more cells than header columns: the row is misaligned
-                problems.append(f"{path}: row {no} has {len(reader.fieldnames or []) + len(row[None])} cells "
-                                f"for {len(reader.fieldnames or [])} columns")
-                continue
-            rows.append((no, row))
-    except csv.Error as exc:
-        raise CorpusError([f"{path}: not a valid CSV near line {reader.line_num} ({exc})"]) from exc
-    if problems and not skip_bad:
-        raise CorpusError(problems + ["(pass --skip-bad-lines to import the other rows and list these in the summary)"])
-    skipped.extend(problems)
-    return rows
+        return parse(text, path, skip_bad, skipped)
+    except RowError as exc:
+        raise CorpusError(exc.problems + [f"(pass --skip-bad-lines to import the other {what} and list these in the "
+                                          "summary)"]) from exc
 
 
 def read_rows(path: str | Path, skip_bad: bool = False,
@@ -151,8 +118,10 @@ def read_rows(path: str | Path, skip_bad: bool = False,
     warnings = report.warnings if report else []
     skipped = report.skipped_lines if report else []
     text, kind = _open_text(path, warnings)
-    reader = _read_jsonl if kind == "jsonl" else _read_csv
-    rows = reader(text, path, skip_bad, skipped)
+    if kind == "jsonl":
+        rows = _parse(parse_jsonl, text, path, skip_bad, skipped, "lines")
+    else:
+        rows = _parse(parse_csv, text, path, skip_bad, skipped, "rows")
     if not rows:
         raise CorpusError([f"{path}: no records"])
     return rows

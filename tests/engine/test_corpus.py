@@ -126,3 +126,22 @@ def test_bare_folder_empty_file_named(tmp_path):
 def test_missing_path():
     with pytest.raises(FileNotFoundError):
         load_corpus("/no/such/corpus")
+
+
+def test_csv_rows_that_would_merge_or_misalign_are_named(tmp_path):
+    from stance.io.corpus import CorpusError, load_corpus
+
+    unclosed = tmp_path / "unclosed.csv"
+    unclosed.write_text('id,source,text\na,X,"Iran said yes\nb,Y,Israel said no\n')
+    with pytest.raises(CorpusError, match="unclosed.csv: a quote opened on line 2 is never closed"):
+        load_corpus(unclosed)
+    extra = tmp_path / "extra.csv"
+    extra.write_text("id,source,text\na,X,Iran said yes\nb,Y,Israel said no,surplus\n")
+    with pytest.raises(CorpusError, match="extra.csv: line 3 has 4 cells for 3 columns"):
+        load_corpus(extra)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "text": "x"}\nnot json\n[1]\n')
+    with pytest.raises(CorpusError) as info:
+        load_corpus(bad)
+    assert [p.split(":")[1].strip() for p in info.value.problems] == ["line 2 is not valid JSON (Expecting value at column 1)",
+                                                                      "line 3 is not a JSON object"]
