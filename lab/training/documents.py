@@ -175,7 +175,7 @@ def train_reader(cfg: ReaderConfig, cells: pd.DataFrame | None = None, replay: p
         log.info("resumed %s at step %d of %d", ckpt, step, total)
     model.train()
     last_save = time.time()
-    deadline = t0 + cfg.max_minutes * 60 if cfg.max_minutes else None
+    deadline = t0 + cfg.max_minutes * 60 if cfg.max_minutes is not None else None
     while step < total:
         epoch, offset = divmod(step, per_epoch)
         order = epoch_order(cells, replay, cfg, epoch)
@@ -197,7 +197,7 @@ def train_reader(cfg: ReaderConfig, cells: pd.DataFrame | None = None, replay: p
         opt.step()
         opt.zero_grad()
         step += 1
-        losses.append(float(loss))
+        losses.append(loss.item())
         if step % 25 == 0:
             log.info("step %d/%d loss %.3f (last 25) %.0fs", step, total, np.mean(losses[-25:]), time.time() - t0)
         out_of_time = deadline is not None and time.time() > deadline
