@@ -52,3 +52,10 @@ def test_the_checker_sees_a_forbidden_import(tmp_path):
     f = tmp_path / "m.py"
     f.write_text("import os\nfrom lab.evaluation import golds\n\ndef g():\n    import app.views\n")
     assert imported_packages(f) == {"os", "lab", "app"}
+
+
+def test_the_architecture_page_lists_every_module():
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = [str(f.relative_to(ROOT)) for part in ("stance", "app", "lab") for f in sorted((ROOT / part).rglob("*.py"))
+               if f"`{f.relative_to(ROOT)}`" not in page]
+    assert not missing, f"docs/architecture.md misses {missing}: regenerate its tree with python -m lab.tree"

@@ -1,1 +1,1 @@
-"""One module per dashboard tab; each draws its tab with ``render(view)`` (see :class:`app.corpus.View`)."""
+"""One module per dashboard tab, each with render(view)."""

@@ -1,1 +1,1 @@
-"""lab/training."""
+"""Training: the sentence model (train) and the document reader (documents), with their data."""

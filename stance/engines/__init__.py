@@ -1,1 +1,1 @@
-"""stance/engines."""
+"""Where a corpus is labelled: in this process (local) or across a Ray cluster (ray)."""

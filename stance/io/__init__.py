@@ -1,1 +1,1 @@
-"""stance/io."""
+"""Reading and writing: corpora in, imports checked, result tables out (CSV, XLSX, JSON, Parquet)."""

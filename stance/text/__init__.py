@@ -1,1 +1,1 @@
-"""stance/text."""
+"""Text work before any model: clean, split into sentences, find target mentions, build passages."""
