@@ -116,6 +116,7 @@ def test_allsides_train_is_a_known_gold_set():
     assert corpus.name == "allsides-dev+allsides-train" and len(gold) == 117 + len(pd.read_csv(ALLSIDES_TRAIN))
 
 
+@pytest.mark.data  # the silver draw excludes the dev gold's articles, which live in ../shared
 def test_merge_rebuilds_the_committed_silver_gold_from_its_two_readings(tmp_path):
     # split the committed gold back into reader A's and B's batch files, shuffled within each batch
     articles = sg.sample(tmp_path)  # the silver draw: its articles in the gold's order
