@@ -115,3 +115,25 @@ def test_the_shipped_model_keeps_its_parts_beside_it():
     assert head.parent == OWN_MODEL_DIR and cal.parent == OWN_MODEL_DIR
     parts = fitted.resolve(load_settings(), model_fingerprint(str(OWN_MODEL_DIR)), str(OWN_MODEL_DIR))
     assert parts.calibrator is not None and parts.calibrator.info["model_fingerprint"] == model_fingerprint(str(OWN_MODEL_DIR))
+
+
+def test_the_calibrate_command_fits_and_the_next_run_uses_it(tmp_path, monkeypatch, tiny_model_dir, capsys):
+    from stance.cli import main
+    from stance.engines.local import label_corpus
+    from stance.io.corpus import load_corpus
+    from stance.settings import REPO_DIR, load_settings
+
+    _use_heads_dir(monkeypatch, tmp_path / "heads")
+    gold = REPO_DIR / "lab" / "data" / "golds" / "seed_gold_documents.csv"
+    seeds = REPO_DIR / "corpus" / "seeds"
+    args = ["calibrate", str(gold), str(seeds), "--model", str(tiny_model_dir), "--cache-dir", str(tmp_path / "c"), "--head"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "15 gold cells" in out and "confidence.json" in out
+    settings = load_settings(overrides={"model": str(tiny_model_dir), "cache_dir": str(tmp_path / "c")}, environ={})
+    run = label_corpus(load_corpus(seeds), settings).run
+    assert run["document_confidence"].startswith("P(label right), calibrated on seed_gold_documents.csv")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("doc_id,target,gold\nseed-000,Iran,maybe\n")
+    assert main(["calibrate", str(bad), str(seeds), "--model", str(tiny_model_dir)]) == 2
+    assert "bad.csv, line 2: label 'maybe'" in capsys.readouterr().err
