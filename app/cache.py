@@ -19,14 +19,22 @@ from app.filters import search_index
 from app.grouping import group_stance
 from app.timeline import time_series
 from stance.documents.overrides import load_overrides
+from stance.engines.local import Results
 from stance.io.export import read_results
 from stance.settings import AggregateSettings, load_settings
 from stance.text.targets import build_matchers
 
 
 def stamp(path: Path) -> float:
-    """Return the newest modification time of the files in a results folder (``overrides.csv`` aside), 0 when none."""
-    return max((p.stat().st_mtime for p in path.iterdir() if p.is_file() and p.name != "overrides.csv"), default=0.0)
+    """Return the newest modification time of the files in a results folder (``overrides.csv`` aside).
+
+    Takes the folder; returns 0 when it holds no file or is not there (being swapped, removed).
+    """
+    try:
+        return max((p.stat().st_mtime for p in path.iterdir() if p.is_file() and p.name != "overrides.csv"),
+                   default=0.0)
+    except OSError:
+        return 0.0
 
 
 def token_of(*parts: object) -> str:
@@ -34,10 +42,29 @@ def token_of(*parts: object) -> str:
     return hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
 
 
+def read_problem(folder: str) -> tuple[Results | None, str | None]:
+    """Read a results folder for the app: returns ``(results, None)``, or ``(None, one-line reason)`` when it cannot.
+
+    Reads exactly the files its ``run.json`` names (:func:`stance.io.export.read_results`); a
+    missing file, a moved corpus or a corrupt table becomes the reason, never a traceback.
+    """
+    try:
+        return read_results(folder), None
+    except (ValueError, OSError) as exc:
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        return None, text if text.startswith(str(folder)) else f"{folder}: {text}"
+
+
 @st.cache_resource(show_spinner="Reading results…", max_entries=4)
 def load_corpus_tables(folder: str, stamp: float):
-    """Return the results of a folder (documents prepared), read once per change; shared read-only, never mutated."""
-    results = read_results(folder)
+    """Return the results of a folder (documents prepared), read once per change; shared read-only, never mutated.
+
+    A folder that cannot be read shows its one-line reason and stops the page (nothing is cached).
+    """
+    results, problem = read_problem(folder)
+    if problem:
+        st.error(f"Cannot open these results: {problem}")
+        st.stop()
     results.documents = prepare_documents(results.documents)
     return results
 

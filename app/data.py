@@ -12,18 +12,46 @@ from pathlib import Path
 
 import pandas as pd
 
+from stance.io.results_folder import read_run, results_problem
 from stance.settings import DOC_LABELS, AggregateSettings
 
-#: Tables a results folder needs for the dashboard to list it.
+#: Tables a results folder needs for the dashboard to list it (folders whose run.json does not name its files).
 DOCUMENT_FILES = ("documents.parquet", "documents.csv", "documents.json")
 
 
-def available_corpora(root: str | Path) -> list[str]:
-    """Return the names of the folders under ``root`` that hold a documents table, sorted (``[]`` when none)."""
-    root = Path(root)
+def _candidates(root: Path) -> list[Path]:
+    """Return the folders under ``root`` that look like results (hidden temporary folders of a write left out)."""
     if not root.is_dir():
         return []
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and any((p / f).is_file() for f in DOCUMENT_FILES))
+    out = []
+    for p in sorted(root.iterdir()):
+        if p.name.startswith(".") or not p.is_dir():
+            continue
+        try:
+            named = isinstance((read_run(p) or {}).get("files"), list)
+        except ValueError:
+            named = False  # run.json is not JSON: listed only with a documents table (then reported on opening)
+        if named or any((p / f).is_file() for f in DOCUMENT_FILES):
+            out.append(p)
+    return out
+
+
+def available_corpora(root: str | Path) -> list[str]:
+    """Return the names of the results folders under ``root``, sorted (``[]`` when none).
+
+    Listed: a folder whose ``run.json`` names its files (one whose files are missing too, so that
+    opening it says why: :func:`app.cache.read_problem`), and an older folder holding a documents
+    table. Hidden folders (a write in progress, swapped in when done) never are.
+    """
+    return [p.name for p in _candidates(Path(root))]
+
+
+def corpus_problems(root: str | Path) -> dict[str, str]:
+    """Return folder name → one-line reason, for the folders :func:`available_corpora` lists that cannot be read.
+
+    Reasons: ``run.json`` names files that are missing or is not JSON, XLSX only, a table missing.
+    """
+    return {p.name: problem for p in _candidates(Path(root)) if (problem := results_problem(p))}
 
 
 def default_corpus(names: Sequence[str], preferred: Sequence[str] = ("allsides", "seeds")) -> str | None:

@@ -4,6 +4,11 @@ Drawing only: no aggregation happens here. The matrix uses a diverging scale cen
 (against red, neutral near-white, favor blue); "not mentioned" cells are grey with a
 hatch, so they never read as neutral, and cells resting on few documents are dimmed
 with a dotted overlay.
+
+Plotly renders a subset of HTML in every text it draws (``<a href>`` links, ``<b>``, ...), so
+every piece of document text (row names, targets, group names in legends and hover) goes
+through :func:`app.markup.plot_text` first. The click targets' ``customdata`` keys stay raw
+(they are never drawn; the tabs match them against their row keys).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from app.cells import cell_grid
+from app.markup import plot_text
 from app.palette import AGAINST_RGB, FAVOR_RGB, NEUTRAL_RGB, NOT_MENTIONED_RGB
 
 COLORSCALE = [[0.0, f"rgb{AGAINST_RGB}"], [0.5, f"rgb{NEUTRAL_RGB}"], [1.0, f"rgb{FAVOR_RGB}"]]
@@ -115,14 +121,15 @@ def matrix_figure(cells: pd.DataFrame, rows: Sequence[str], targets: Sequence[st
         marker={"symbol": "square", "size": ROW_PX - 6, "opacity": 0},
         customdata=np.column_stack([keys[present], hover[present]]), hovertemplate="%{customdata[2]}<extra></extra>"))
     layout = dict(
-        title={"text": title, "x": 0, "xref": "paper", "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 10},
+        title={"text": plot_text(title), "x": 0, "xref": "paper", "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 10},
                "font": {"size": 15}} if title else None,
         height=130 + ROW_PX * max(len(rows), 1), margin={"l": 10, "r": 10, "t": 80 if title else 40, "b": 10},
         plot_bgcolor="white", font={"size": 13, "color": "#222"},
-        xaxis={"tickvals": x, "ticktext": [f"<b>{t}</b>" for t in targets], "side": "top",
+        xaxis={"tickvals": x, "ticktext": [f"<b>{plot_text(t)}</b>" for t in targets], "side": "top",
                "tickfont": {"size": 14, "color": "#222"},
                "showgrid": False, "zeroline": False, "range": [-0.5, len(targets) - 0.5]},
-        yaxis={"tickvals": y, "ticktext": [_short(r) for r in (labels or rows)], "autorange": "reversed", "showgrid": False,
+        yaxis={"tickvals": y, "ticktext": [plot_text(_short(r)) for r in (labels or rows)], "autorange": "reversed",
+               "showgrid": False,
                "tickfont": {"size": 13, "color": "#222"},
                "zeroline": False, "range": [len(rows) - 0.5, -0.5]},
         hoverlabel={"align": "left"}, dragmode=False)
@@ -139,6 +146,8 @@ def time_figure(series: pd.DataFrame, group: str, target: str, freq_label: str) 
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.72, 0.28], vertical_spacing=0.06)
     for k, (name, g) in enumerate(data.groupby(group, sort=True)):
         color = RATING_COLORS.get(str(name).lower(), GROUP_COLORS[k % len(GROUP_COLORS)])
+        label = plot_text(name)
+        shown = label.replace("%", "&#37;")  # in a hovertemplate, "%{...}" would be a placeholder
         g = g.sort_values("period")
         ok = g["n_documents"] > 0
         band = g[ok]
@@ -146,26 +155,26 @@ def time_figure(series: pd.DataFrame, group: str, target: str, freq_label: str) 
             fig.add_trace(go.Scatter(
                 x=list(band["period"]) + list(band["period"])[::-1], y=list(band["ci_high"]) + list(band["ci_low"])[::-1],
                 fill="toself", fillcolor=_rgba(color, 0.15), mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False,
-                legendgroup=str(name)), row=1, col=1)
+                legendgroup=label), row=1, col=1)
         custom = np.stack([g["n_documents"], g["n_documents_total"], g["ci_low"], g["ci_high"], g["confidence"],
                            g["label"], g["n_sentences"]], axis=1)
         fig.add_trace(go.Scatter(
-            x=g["period"], y=g["score"].where(ok), mode="lines+markers", name=str(name), legendgroup=str(name),
+            x=g["period"], y=g["score"].where(ok), mode="lines+markers", name=label, legendgroup=label,
             line={"color": color, "width": 2}, connectgaps=False,
             marker={"size": 8, "color": [("white" if f else color) for f in g["few"]], "line": {"color": color, "width": 2}},
             customdata=custom,
-            hovertemplate=(f"<b>{name}</b> %{{x|%Y-%m}}<br>%{{customdata[5]}} %{{y:+.2f}} "
+            hovertemplate=(f"<b>{shown}</b> %{{x|%Y-%m}}<br>%{{customdata[5]}} %{{y:+.2f}} "
                            "(95% %{customdata[2]:+.2f} … %{customdata[3]:+.2f}), conf %{customdata[4]:.2f}"
                            "<br>%{customdata[0]} of %{customdata[1]} docs mention it, %{customdata[6]} sentences"
                            "<extra></extra>")),
             row=1, col=1)
-        fig.add_trace(go.Bar(x=g["period"], y=g["n_documents"], name=str(name), legendgroup=str(name), showlegend=False,
+        fig.add_trace(go.Bar(x=g["period"], y=g["n_documents"], name=label, legendgroup=label, showlegend=False,
                              marker={"color": _rgba(color, 0.7)},
-                             hovertemplate=f"<b>{name}</b> %{{x|%Y-%m}}: %{{y}} documents<extra></extra>"), row=2, col=1)
+                             hovertemplate=f"<b>{shown}</b> %{{x|%Y-%m}}: %{{y}} documents<extra></extra>"), row=2, col=1)
     fig.add_hline(y=0, line={"color": "#999", "width": 1, "dash": "dot"}, row=1, col=1)
     fig.update_yaxes(title_text="score", range=[-1.05, 1.05], zeroline=False, row=1, col=1)
     fig.update_yaxes(title_text="docs", row=2, col=1)
-    fig.update_layout(title={"text": f"{target}: stance per {freq_label}", "x": 0}, height=460, barmode="group",
+    fig.update_layout(title={"text": f"{plot_text(target)}: stance per {freq_label}", "x": 0}, height=460, barmode="group",
                       margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h", "y": -0.12},
                       hovermode="closest", plot_bgcolor="white")
     fig.update_xaxes(showgrid=True, gridcolor="#eee")

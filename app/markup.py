@@ -2,12 +2,17 @@
 
 Every function escapes each piece of document text first and only then adds our own
 tags, so a document containing ``<script>`` is shown as text. Each returns an HTML string.
+Document text bound for Markdown (``st.markdown``, captions, alerts) goes through
+:func:`md_escape`, bound for Plotly (which renders a subset of HTML: links, bold, ...) through
+:func:`plot_text`, and a document's URL through :func:`safe_url`.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
+from urllib.parse import quote, urlsplit
 
 import pandas as pd
 
@@ -15,6 +20,52 @@ from app.evidence import Panel
 from app.labels import LABEL_TEXT, fmt_score, shorten
 from app.palette import NOT_MENTIONED_RGB, score_css, score_rgb
 from stance.text.targets import TargetMatcher
+
+#: Characters that make Markdown (links, images, emphasis, code, maths, tables) when left bare.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]()!#|~$^{}])")
+#: List markers at the start of a text (``>`` is never one: it becomes ``&gt;``).
+_MD_LEADING = re.compile(r"^(\d+(?=[.)])|(?=[-+]))")
+#: What GitHub-flavoured Markdown turns into a link by itself (bare addresses and e-mails).
+_AUTOLINK = re.compile(r"(?i)(?:\b[a-z][a-z0-9+.-]*:/|\bwww\.|@)")
+#: Each autolink trigger with one character written as an HTML entity: shown the same, never linked.
+_AUTOLINK_BREAK = {"/": lambda s: s[:-1] + "&#47;", ".": lambda s: s[:-1] + "&#46;", "@": lambda s: "&#64;"}
+#: Characters a link target keeps as they are; every other one (spaces, brackets, quotes) is percent-encoded.
+_URL_SAFE = "/:?#@&=+,;%~-._"
+
+
+def md_escape(text: object) -> str:
+    """Return ``text`` as Markdown that shows it literally, on one line.
+
+    Line breaks become spaces, ``& < >`` become HTML entities, every character that
+    starts a link, an image, emphasis, code or maths is backslash-escaped, and bare
+    addresses (``http://``, ``www.``, e-mails) get one character as an entity so they are not
+    linked: a title ``![x](http://evil/x.png)`` shows as those characters and never loads an image.
+    """
+    one_line = re.sub(r"\s*[\r\n]+\s*", " ", str(text))
+    escaped = _MD_SPECIAL.sub(r"\\\1", one_line)
+    escaped = _MD_LEADING.sub(r"\1\\", escaped)
+    return _AUTOLINK.sub(lambda m: _AUTOLINK_BREAK[m[0][-1]](m[0]), html.escape(escaped, quote=False))
+
+
+def plot_text(text: object) -> str:
+    """Return ``text`` escaped for Plotly labels, legends and hover (its ``<a>``, ``<b>``, ... show as text)."""
+    return html.escape(str(text), quote=False)
+
+
+def safe_url(url: object) -> str | None:
+    """Return ``url`` percent-encoded for a Markdown link when it is an ``http(s)`` address with a host, else None.
+
+    ``javascript:``, ``data:`` and relative addresses give None; characters that could end the
+    link (spaces, brackets, quotes, ``!``) are percent-encoded.
+    """
+    text = str(url or "").strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return quote(text, safe=_URL_SAFE)
 
 
 def mention_spans(text: str, matchers: Iterable[TargetMatcher]) -> list[tuple[int, int]]:

@@ -8,7 +8,9 @@ explicit overrides (CLI flags). Nested keys use a double underscore in the envir
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -122,20 +124,99 @@ class Settings:
         return replace(self, targets=targets)
 
 
+def _setting_error(key: str, problem: str) -> SettingsError:
+    """Return the :class:`SettingsError` ``setting KEY PROBLEM`` (e.g. ``setting batch_size must be ...``).
+
+    The error also carries ``key`` and ``problem``, so the command line can name the flag instead.
+    """
+    exc = SettingsError(f"setting {key} {problem}")
+    exc.key, exc.problem = key, problem
+    return exc
+
+
+_KINDS = {int: "a whole number", float: "a number", str: "text"}
+
+
 def _coerce(name: str, value: Any, default: Any) -> Any:
-    """Convert an environment string (or file value) to the type of ``default``."""
+    """Convert a file, environment or flag value to the type of ``default``; returns the value.
+
+    Raises :class:`SettingsError` naming ``name`` for a value of the wrong type: text that is not
+    a number, a fractional number for a whole-number setting, true/false for a number, a
+    number or table where text is expected.
+    """
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        return str(value).strip().lower() in {"1", "true", "yes", "on"}
+    problem = _setting_error(name, f"must be {_KINDS.get(type(default), type(default).__name__)}, not {value!r}")
+    if isinstance(default, (int, float)) and isinstance(value, bool):
+        raise problem
     try:
-        if isinstance(default, bool):
-            if isinstance(value, bool):
-                return value
-            return str(value).strip().lower() in {"1", "true", "yes", "on"}
         if isinstance(default, int):
-            return int(value)
+            number = float(value) if isinstance(value, float) else int(str(value).strip())
+            if number != int(number):
+                raise ValueError(value)
+            return int(number)
         if isinstance(default, float):
-            return float(value)
-    except (TypeError, ValueError) as exc:
-        raise SettingsError(f"setting {name!r}: {value!r} is not a valid {type(default).__name__}") from exc
+            return float(str(value).strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise problem from exc
+    if isinstance(default, str) and not isinstance(value, str):
+        raise problem
     return value
+
+
+_INF = float("inf")
+#: Allowed range of each numeric setting: (lowest, highest, highest included); every value must be finite.
+_RANGES: dict[str, tuple[float, float, bool]] = {
+    "batch_size": (1, _INF, False),
+    "max_length": (16, _INF, False),  # room for the hypothesis and the special tokens
+    "passage_max_length": (16, _INF, False),
+    "passage_words": (1, _INF, False),
+    "threads": (0, _INF, False),
+    "aggregate.neutral_threshold": (0.0, 1.0, False),  # document scores lie in [-1, 1]: 1 makes everything neutral
+    "aggregate.quote_weight": (0.0, _INF, False),
+    "aggregate.headline_weight": (0.0, _INF, False),
+    "aggregate.prior_sentences": (0.0, _INF, False),
+    "aggregate.contrast_weight": (0.0, _INF, False),
+    "aggregate.strength_weight": (0.0, _INF, False),
+    "aggregate.min_confidence": (0.0, 1.0, True),
+    "aggregate.top_evidence": (0, _INF, False),
+}
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "context": ("sentence", "window"),
+    "reader": ("sentences", "document"),
+    "aggregate.method": ("auto", "head", "mean"),
+}
+_DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
+
+
+def _range_problem(value: float, low: float, high: float, high_ok: bool) -> str | None:
+    """Return what is wrong with ``value`` for the range ``[low, high]`` (``high`` excluded unless ``high_ok``), or None."""
+    if math.isfinite(value) and low <= value <= high and (value < high or high_ok):
+        return None
+    if math.isinf(high):
+        return f"must be a finite number of at least {low}, not {value!r}"
+    return f"must be a finite number from {low} to {high}{'' if high_ok else ' (excluded)'}, not {value!r}"
+
+
+def _check_values(values: dict[str, Any]) -> None:
+    """Check numeric ranges and choices of ``values`` (dotted key -> coerced value); returns nothing.
+
+    Raises :class:`SettingsError` naming the first key whose value is out of range, not finite
+    (NaN, inf), or not one of its choices.
+    """
+    for key, limits in _RANGES.items():
+        problem = _range_problem(values[key], *limits) if key in values else None
+        if problem:
+            raise _setting_error(key, problem)
+    for key, allowed in _CHOICES.items():
+        if key in values and values[key] not in allowed:
+            raise _setting_error(key, f"must be one of {', '.join(allowed)}, not {values[key]!r}")
+    if "device" in values and not _DEVICE.fullmatch(values["device"]):
+        raise _setting_error("device", f"must be auto, cpu, mps, cuda or cuda:N, not {values['device']!r}")
+    if "model" in values and not values["model"].strip():
+        raise _setting_error("model", "must name a model folder or hub id (or auto), not an empty text")
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -174,10 +255,19 @@ def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
 
 
 def _build(data: dict[str, Any]) -> Settings:
+    """Return :class:`Settings` from merged ``data`` (defaults, file, environment, flags), every value checked.
+
+    Raises :class:`SettingsError` naming the key for an unknown key, a value of the wrong type,
+    a number out of range or not finite, a choice not offered, a template without
+    ``{target}``, or no target (or a target with an empty name).
+    """
     known = {f.name for f in fields(Settings)}
     unknown = set(data) - known
     if unknown:
         raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+    for table in ("aggregate", "templates", "targets"):
+        if not isinstance(data.get(table, {}), dict):
+            raise _setting_error(table, f"must be a table ([{table}] in the file), not {data[table]!r}")
     agg_data = data.get("aggregate", {})
     agg_known = {f.name: f.default for f in fields(AggregateSettings)}
     bad = set(agg_data) - set(agg_known)
@@ -201,15 +291,12 @@ def _build(data: dict[str, Any]) -> Settings:
         raise SettingsError("at least one target must be configured under [targets]")
     clean_targets = {}
     for name, aliases in targets.items():
+        if not str(name).strip():
+            raise _setting_error("targets", "must each have a name, not an empty text")
         if isinstance(aliases, str):
             aliases = [a.strip() for a in aliases.split(",") if a.strip()]
         clean_targets[str(name)] = list(dict.fromkeys([str(name), *map(str, aliases)]))
-    if agg.method not in ("auto", "head", "mean"):
-        raise SettingsError(f"aggregate.method must be auto, head or mean, not {agg.method!r}")
-    if plain.get("reader", "sentences") not in ("sentences", "document"):
-        raise SettingsError(f"reader must be 'sentences' or 'document', not {plain['reader']!r}")
-    if plain.get("context", "sentence") not in ("sentence", "window"):
-        raise SettingsError(f"context must be 'sentence' or 'window', not {plain['context']!r}")
+    _check_values({**plain, **{f"aggregate.{k}": getattr(agg, k) for k in agg_data}})
     return Settings(**plain, templates=templates, targets=clean_targets, aggregate=agg)
 
 

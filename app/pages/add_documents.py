@@ -1,7 +1,10 @@
 """The Add documents tab: upload files or paste text, validate, score with a progress bar, keep them in this session.
 
 :mod:`app.uploads` (and through it the scoring engine) is imported only when this tab is
-drawn, so opening the dashboard never loads a model.
+drawn, so opening the dashboard never loads a model. Uploads over the limits
+(:data:`app.uploads.MAX_FILES` files, :data:`app.uploads.MAX_TEXT_CHARS` characters a file)
+are refused before any work, and the shared scorer's lock is held only while the model
+scores (:class:`app.uploads.ProgressScorer`). Messages name files and rows, escaped for Markdown.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import streamlit as st
 
 from app.cache import shared_scorer
 from app.corpus import View
+from app.markup import md_escape
 from app.state import flash, show_flash
 from stance.settings import load_settings
 
@@ -19,12 +23,13 @@ UPLOAD_KEYS = ("files", "up_source", "paste_text", "paste_source", "paste_title"
 
 def render(view: View) -> None:
     """Draw the upload form, add what it sends, and list (with a button to remove) the documents added this session."""
-    from app.uploads import UPLOAD_TYPES
+    from app.uploads import MAX_FILES, MAX_TEXT_CHARS, UPLOAD_TYPES
 
     c = view.corpus
     st.markdown("Add documents to this corpus for this session. They are scored with the same model and targets, then "
                 "appear in every view (and in exports). Files: `.txt`/`.md` (one document each) or `.csv`/`.jsonl` "
-                "with a `text` column (and optional `id, source, title, date`).")
+                f"with a `text` column (and optional `id, source, title, date`); at most {MAX_FILES} files, "
+                f"{MAX_TEXT_CHARS:,} characters of text each.")
     if st.session_state.pop("upload_done", False):  # empty the form after a successful add (kept after an error)
         for key in UPLOAD_KEYS:
             st.session_state.pop(key, None)
@@ -55,11 +60,16 @@ def render(view: View) -> None:
 def add_documents(view: View, files: list, source: str, pasted: str, paste_source: str, paste_title: str,
                   paste_date: str) -> None:
     """Validate every uploaded file and the pasted text; on success score and merge them (and rerun), else show each problem."""
-    from app.uploads import UploadError, check_new_ids, merge_results, pasted_document, read_upload
+    from app.uploads import UploadError, check_file_count, check_new_ids, merge_results, pasted_document, read_upload
     from stance.io.corpus import Corpus as DocCorpus
 
     c = view.corpus
     docs, warnings, problems = [], [], []
+    try:
+        check_file_count(len(files))
+    except UploadError as exc:
+        problems.extend(exc.problems)
+        files = []
     for f in files:
         try:
             corpus = read_upload(f.name, f.getvalue(), source)
@@ -81,17 +91,17 @@ def add_documents(view: View, files: list, source: str, pasted: str, paste_sourc
     if not docs and not problems:
         problems.append("nothing to add: choose a file or paste a text")
     if problems:
-        st.error("Nothing was added — fix these and try again:\n\n" + "\n".join(f"- {p}" for p in problems))
+        st.error("Nothing was added — fix these and try again:\n\n" + "\n".join(f"- {md_escape(p)}" for p in problems))
         return
     for w in warnings:
-        st.warning(w)
+        st.warning(md_escape(w))
     results = score_new(new, c.targets)
     if results is None:
         return
     uploads = st.session_state.setdefault("uploads", {})
     uploads[c.name] = merge_results(uploads[c.name], results) if c.name in uploads else results
     st.session_state["upload_token"] = st.session_state.get("upload_token", 0) + 1
-    flash("success", f"Added {len(docs)} document(s): " + ", ".join(d.id for d in docs) + " — now in every view.")
+    flash("success", f"Added {len(docs)} document(s): " + md_escape(", ".join(d.id for d in docs)) + " — now in every view.")
     st.session_state["upload_done"] = True
     st.rerun()
 
@@ -103,15 +113,14 @@ def score_new(new, targets: list[str]):
     """
     from app.uploads import score_documents
 
-    bar = st.progress(0.0, text="Loading the model…")
+    bar = st.progress(0.0, text="Preparing the text, then loading the model…")
     try:
         scorer, lock = shared_scorer()
-        with lock:
-            results = score_documents(new, load_settings(), targets, scorer, callback=lambda done, total: bar.progress(
-                done / total, text=f"Scoring {done}/{total} sentence × target pairs"))
+        results = score_documents(new, load_settings(), targets, scorer, lock=lock, callback=lambda done, total: bar.progress(
+            done / total, text=f"Scoring {done}/{total} sentence × target pairs"))
     except Exception as exc:  # model missing, not an NLI model, out of memory: tell the user, keep the session
         bar.empty()
-        st.error(f"Could not score the documents: {exc}")
+        st.error(f"Could not score the documents: {md_escape(str(exc))}")
         return None
     bar.progress(1.0, text="Scored.")
     return results

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from datetime import date
 
 import pandas as pd
@@ -12,7 +11,7 @@ from app.cache import mention_matchers, panels, token_of
 from app.corpus import View
 from app.data import date_bounds, top_sources
 from app.labels import doc_label
-from app.markup import panel_html
+from app.markup import md_escape, panel_html
 from app.state import seed_from_url, write_to_url
 from app.widgets import show_html
 
@@ -43,7 +42,7 @@ def render(view: View) -> None:
     shown = panels(docs, token, target, tuple(picked), "source" if by == "sources" else "doc_id", c.agg_key, 6)
     for col, panel in zip(st.columns(len(shown), border=True), shown):
         with col:
-            st.markdown(f"**{html.escape(panel.title)}**")
+            st.markdown(f"**{md_escape(panel.title)}**")
             show_html(panel_html(panel, mention_matchers((target,))))
 
 

@@ -14,6 +14,8 @@ from app.state import clicked_cell
 from app.widgets import download_row
 from stance.settings import DOC_LABELS
 
+#: Session key of the heatmap's row label → doc_id map (ids may hold any character, so labels are not parsed).
+ROW_IDS = "doc_chart_ids"
 #: Columns of the document table, in order (those present).
 TABLE_COLUMNS = ["doc_id", "source", "title", "date", "rating", "topic", "target", "label", "label_source", "score",
                  "confidence", "n_sentences", "n_attributed", "strongest", "override_note"]
@@ -34,6 +36,7 @@ def render(view: View) -> None:
         first = docs.drop_duplicates("doc_id").set_index("doc_id")
         labels = [doc_axis_label({**first.loc[d].to_dict(), "doc_id": d}) for d in ids[:limit]]
         targets = [t for t in c.targets if t in set(cells["target"])]
+        st.session_state[ROW_IDS] = dict(zip(cells["row"], cells["doc_id"]))  # a click gives the row; this its document
         title = f"document × target — newest {limit} of {n_docs:,}"
         st.plotly_chart(figures.matrix_figure(cells, rows, targets, title, labels),
                         key="doc_chart", on_select=on_document_click, selection_mode="points", config=CHART_CONFIG)
@@ -52,5 +55,5 @@ def on_document_click() -> None:
     """Open the clicked document of the document matrix in the Drill-down tab."""
     cell = clicked_cell("doc_chart")
     if cell:
-        doc_id = str(cell[0]).rsplit("[", 1)[-1].rstrip("]")
+        doc_id = st.session_state.get(ROW_IDS, {}).get(str(cell[0])) or str(cell[0]).rsplit("[", 1)[-1].rstrip("]")
         st.session_state["doc"], st.session_state["dd_target"], st.session_state["tab"] = doc_id, str(cell[1]), "Drill-down"

@@ -10,7 +10,7 @@ import streamlit as st
 from app.cache import load_human_labels, mention_matchers
 from app.corpus import Corpus, View
 from app.labels import doc_label
-from app.markup import badge_html, marked_text_html
+from app.markup import badge_html, marked_text_html, md_escape, safe_url
 from app.state import flash, keep_valid, seed_from_url, show_flash, write_to_url
 from app.tables import document_removed, document_sentences, text_sentences
 from app.widgets import download_row, show_html
@@ -40,11 +40,10 @@ def render(view: View) -> None:
     if rows.empty:
         return
     meta = rows.iloc[0]
-    extra = " · ".join(f"{k}: {meta[k]}" for k in ("rating", "topic") if k in meta and str(meta[k] or "").strip())
-    st.markdown(f"**{html.escape(str(meta['title'] or '(untitled)'))}** — {html.escape(str(meta['source']))} · "
-                f"{meta['date'] or 'undated'} · `{doc_id}`" + (f" · {extra}" if extra else ""))
-    if str(meta.get("url") or "").startswith("http"):
-        st.markdown(f"[original article]({meta['url']})")
+    st.markdown(document_line(meta, doc_id))
+    url = safe_url(meta.get("url"))
+    if url:
+        st.markdown(f"[original article]({url})")
     badges = " ".join(f"<b>{html.escape(r['target'])}</b> "
                       f"{badge_html(r['label'], r['score'], r['label_source'] == 'human')}"
                       f"<span class='basis'> conf {r['confidence']:.2f}, {int(r['n_sentences'])} sent.</span>&emsp;"
@@ -64,6 +63,13 @@ def render(view: View) -> None:
         st.dataframe(removed, hide_index=True, width="stretch")
         download_row("removed lines", lambda: {"removed": removed}, f"removed_{doc_id}", len(removed))
     override_form(c, doc_id, rows)
+
+
+def document_line(meta: pd.Series, doc_id: str) -> str:
+    """Return the Markdown line naming a document: title, source, date, id, rating and topic, each escaped."""
+    extra = " · ".join(f"{k}: {md_escape(meta[k])}" for k in ("rating", "topic") if k in meta and str(meta[k] or "").strip())
+    return (f"**{md_escape(meta['title'] or '(untitled)')}** — {md_escape(meta['source'])} · "
+            f"{md_escape(meta['date'] or 'undated')} · id {md_escape(doc_id)}" + (f" · {extra}" if extra else ""))
 
 
 def marked_text(c: Corpus, doc_id: str, sent_table: pd.DataFrame) -> None:

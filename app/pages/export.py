@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.corpus import View
+from app.markup import md_escape
 from app.pages.matrix import matrix_of
 from app.tables import export_tables
 from app.widgets import MIME, download_row
@@ -21,9 +22,10 @@ def render(view: View) -> None:
     tables = export_tables(cells, view.docs, c.sentences, row)
     st.session_state["export_tables"] = tables
     st.markdown("Every download reflects the current filters and includes human labels (`label_source = human`).")
-    st.caption(f"Filters: targets {', '.join(filters.targets) or 'all'} · sources {', '.join(filters.sources) or 'all'} · "
+    st.caption(f"Filters: targets {md_escape(', '.join(filters.targets) or 'all')} · "
+               f"sources {md_escape(', '.join(filters.sources) or 'all')} · "
                f"dates {filters.date_from or 'any'} – {filters.date_to or 'any'} · min confidence {filters.min_confidence:.2f}"
-               f" · search {filters.query or '—'}")
+               f" · search {md_escape(filters.query or '—')}")
     for name, df in tables.items():
         download_row(name, lambda name=name, df=df: {name: df}, name, len(df))
     workbook = st.columns([2, 4])

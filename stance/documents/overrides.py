@@ -2,8 +2,14 @@
 
 Overrides live in ``overrides.csv`` beside the results they correct (``results/<corpus>/``),
 one row per document and target (``doc_id, target, label, note, created``); saving a new
-label for the same pair replaces the old one. The file is rewritten atomically, so a
-crash never leaves half a file.
+label for the same pair replaces the old one.
+
+Reading never takes a view down (:mod:`stance.documents.override_file`): a bad row (unknown
+label, no document id, an unclosed quote) is skipped and reported with its file and line by
+:func:`read_overrides`, and a file re-saved as Windows-1252 is decoded with a note. Saving
+locks the file against other saves (two browser tabs), rewrites it atomically as UTF-8 with
+normal permissions, and first keeps a copy of a file that had skipped rows as
+``overrides.csv.bad-<UTC time>``, so a fixable row is never lost.
 
 Applying overrides to the document table keeps the model's answer in ``label_model``,
 ``score_model`` and ``confidence_model`` and marks the row ``label_source = "human"``
@@ -18,14 +24,14 @@ of a human label is 1.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from stance.documents.override_file import locked, normal_label, parse_rows, rows_lost, write_atomic
 from stance.documents.rule import label_from_score
 from stance.settings import DOC_LABELS
 
@@ -35,7 +41,14 @@ ANCHOR = {"favor": 1.0, "against": -1.0, "neutral": 0.0}
 
 
 class OverrideError(ValueError):
-    """An overrides file or a new override is invalid; the message names file, row and problem."""
+    """A new override is invalid, or the file cannot be saved; the message names the problem."""
+
+
+class OverridesRead(NamedTuple):
+    """What :func:`read_overrides` found: the good rows and one line per problem (file and line named)."""
+
+    table: pd.DataFrame
+    problems: list[str]
 
 
 def overrides_path(folder: str | Path) -> Path:
@@ -48,69 +61,92 @@ def empty_overrides() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=str) for c in COLUMNS})
 
 
-def load_overrides(folder: str | Path) -> pd.DataFrame:
-    """Read ``overrides.csv`` of ``folder`` (an empty table when there is none).
+def _table(rows: list[dict]) -> pd.DataFrame:
+    """Return the overrides table of parsed ``rows``: the columns of :data:`COLUMNS`, the last row per pair."""
+    if not rows:
+        return empty_overrides()
+    table = pd.DataFrame([{c: str(r.get(c) or "") for c in COLUMNS} for r in rows], columns=COLUMNS)
+    return table.drop_duplicates(["doc_id", "target"], keep="last").reset_index(drop=True)
 
-    Raises :class:`OverrideError` naming the file and row for a missing column or a label
-    that is not one of favor / against / neutral / not_mentioned.
+
+def read_overrides(folder: str | Path) -> OverridesRead:
+    """Read ``overrides.csv`` of ``folder``; returns the good rows and the problems (never raises on the content).
+
+    No file gives an empty table and no problem; a file that cannot be read gives an empty
+    table and that problem. See :func:`stance.documents.override_file.parse_rows` for the rows.
     """
     path = overrides_path(folder)
-    if not path.is_file():
-        return empty_overrides()
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in ("doc_id", "target", "label") if c not in table.columns]
-    if missing:
-        raise OverrideError(f"{path}: missing column(s) {', '.join(missing)}")
-    for col in COLUMNS:
-        if col not in table:
-            table[col] = ""
-    bad = table[~table["label"].isin(DOC_LABELS)]
-    if len(bad):
-        row = int(bad.index[0]) + 2
-        raise OverrideError(f"{path}: row {row} has label {bad.iloc[0]['label']!r}; use one of {', '.join(DOC_LABELS)}")
-    return table[COLUMNS].drop_duplicates(["doc_id", "target"], keep="last").reset_index(drop=True)
-
-
-def _write_atomic(table: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".overrides-", suffix=".csv", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            table.to_csv(fh, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return OverridesRead(empty_overrides(), [])
+    except OSError as exc:
+        return OverridesRead(empty_overrides(), [f"{path}: cannot be read ({exc.strerror or exc})"])
+    rows, problems = parse_rows(data, path)
+    return OverridesRead(_table(rows), problems)
+
+
+def load_overrides(folder: str | Path) -> pd.DataFrame:
+    """Return the good rows of ``overrides.csv`` of ``folder`` (an empty table when there is none).
+
+    Bad rows are skipped; :func:`read_overrides` also returns what was wrong with them.
+    """
+    return read_overrides(folder).table
+
+
+def _save(folder: str | Path, change) -> pd.DataFrame:
+    """Under the file lock, read the overrides, apply ``change(table) -> table`` and write the result; returns it.
+
+    Nothing is written when ``change`` returns the table it was given. A file with skipped rows
+    is copied to ``overrides.csv.bad-<UTC time>`` before it is replaced. Raises
+    :class:`OverrideError` when the lock cannot be had or the file cannot be written.
+    """
+    path = overrides_path(folder)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with locked(path):
+            table, problems = read_overrides(folder)
+            new = change(table)
+            if new is table:
+                return table
+            if rows_lost(problems):
+                stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+                write_atomic(path.read_bytes(), path.with_name(f"{path.name}.bad-{stamp}"))
+            write_atomic(new[COLUMNS].to_csv(index=False).encode("utf-8"), path)
+            return new
+    except OSError as exc:
+        raise OverrideError(f"{path}: cannot save the human label ({exc})") from exc
 
 
 def set_override(folder: str | Path, doc_id: str, target: str, label: str, note: str = "",
                  now: datetime | None = None) -> pd.DataFrame:
     """Save a human label for ``doc_id`` × ``target`` (replacing an earlier one); returns the new table.
 
-    Raises :class:`OverrideError` for an unknown label or an empty document id or target.
+    Safe against other saves at the same time (file lock). Raises :class:`OverrideError` for an
+    unknown label, an empty document id or target, or a file that cannot be saved.
     """
-    if label not in DOC_LABELS:
+    if normal_label(label) not in DOC_LABELS:
         raise OverrideError(f"label {label!r} is not one of {', '.join(DOC_LABELS)}")
     if not str(doc_id).strip() or not str(target).strip():
         raise OverrideError("an override needs a document id and a target")
-    table = load_overrides(folder)
-    table = table[~((table["doc_id"] == doc_id) & (table["target"] == target))]
     stamp = (now or datetime.now(UTC)).isoformat(timespec="seconds")
-    row = pd.DataFrame([{"doc_id": doc_id, "target": target, "label": label, "note": note.strip(), "created": stamp}])
-    table = pd.concat([table, row], ignore_index=True)[COLUMNS]
-    _write_atomic(table, overrides_path(folder))
-    return table
+    row = pd.DataFrame([{"doc_id": str(doc_id), "target": str(target), "label": normal_label(label),
+                         "note": (note or "").strip(), "created": stamp}])
+
+    def change(table: pd.DataFrame) -> pd.DataFrame:
+        keep = table[~((table["doc_id"] == str(doc_id)) & (table["target"] == str(target)))]
+        return pd.concat([keep, row], ignore_index=True)[COLUMNS]
+    return _save(folder, change)
 
 
 def remove_override(folder: str | Path, doc_id: str, target: str) -> pd.DataFrame:
-    """Delete the human label of ``doc_id`` × ``target`` (nothing happens when there is none)."""
-    table = load_overrides(folder)
-    keep = ~((table["doc_id"] == doc_id) & (table["target"] == target))
-    if keep.all():
-        return table
-    table = table[keep].reset_index(drop=True)
-    _write_atomic(table, overrides_path(folder))
-    return table
+    """Delete the human label of ``doc_id`` × ``target`` (nothing happens when there is none); returns the table."""
+    def change(table: pd.DataFrame) -> pd.DataFrame:
+        keep = ~((table["doc_id"] == str(doc_id)) & (table["target"] == str(target)))
+        return table if keep.all() else table[keep].reset_index(drop=True)
+    if not overrides_path(folder).is_file():
+        return empty_overrides()
+    return _save(folder, change)
 
 
 def human_score(label: str, model_score: float, threshold: float) -> float:

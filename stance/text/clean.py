@@ -40,7 +40,10 @@ LINK_BLOCK_HEADER = re.compile(
     re.IGNORECASE,
 )
 BULLET = re.compile(r"^\s*(?:[-*•▪►]|\d+[.)])\s+")
-TWEET = re.compile(r"https?://t\.co/|pic\.twitter\.com/|—\s*.+\(@\w+\)\s+\w+\s+\d{1,2},\s+\d{4}", re.IGNORECASE)
+TWEET_LINK = re.compile(r"https?://t\.co/|pic\.twitter\.com/", re.IGNORECASE)
+#: A tweet's signature line ends "— Name (@handle) March 3, 2019"; the dash is looked for separately
+#: (one regex "—.+\(@..." backtracks over the whole line from every dash: minutes on a 1 MB line).
+TWEET_SIGNATURE = re.compile(r"\(@\w+\)\s+\w+\s+\d{1,2},\s+\d{4}", re.IGNORECASE)
 #: Navigation strips: short lines of capitalised words glued together ("LatestNewsRegion").
 GLUED_WORDS = re.compile(r"[a-z][A-Z]")
 SENTENCE_END = re.compile(r"[.!?][\"'”’)]?\s*$")
@@ -81,6 +84,17 @@ def _is_nav_strip(line: str) -> bool:
             and len(GLUED_WORDS.findall(s)) >= 2)
 
 
+def is_tweet(line: str) -> bool:
+    """Return whether ``line`` is a tweet embed: a t.co / pic.twitter.com link, or "— Name (@handle) Month D, YYYY".
+
+    Linear in the line's length (the signature must start at least two characters after a dash).
+    """
+    if TWEET_LINK.search(line):
+        return True
+    dash = line.find("—")
+    return dash >= 0 and TWEET_SIGNATURE.search(line, dash + 2) is not None
+
+
 def _is_link_bullet(line: str) -> bool:
     """A bullet that reads like a link or headline rather than a sentence of prose."""
     if not BULLET.match(line):
@@ -115,7 +129,7 @@ def clean_text(text: str) -> CleanText:
             reason = "boilerplate"
         elif BULLET.match(line) and (in_link_block or _is_link_bullet(line)):
             reason = "link list"
-        elif TWEET.search(line):
+        elif is_tweet(line):
             reason = "tweet embed"
         elif _is_nav_strip(line):
             reason = "navigation"

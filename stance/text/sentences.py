@@ -1,13 +1,17 @@
 """Split cleaned text into sentences with pysbd (rule-based, offline, maintained).
 
 Each kept line of a cleaned document is a paragraph or a heading, so lines are split
-separately: a heading never fuses with the paragraph after it.
+separately: a heading never fuses with the paragraph after it. pysbd's time grows with the
+square of a paragraph's length (a 200 KB paragraph takes half a minute, a 1 MB one-line
+document minutes), so it is never given more than :data:`PIECE_CHARS` characters at once
+(:func:`paragraph_sentences`) and splitting stays linear in the length of the text.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import version
@@ -26,6 +30,50 @@ class Sentence:
     end: int
 
 
+#: Longest stretch of a paragraph handed to pysbd at once, in characters.
+PIECE_CHARS = 5000
+_LAST_SPACE = re.compile(r"\s(?=\S*$)")
+
+
+def _cut_at_space(window: str) -> int:
+    """Return where to cut a window that holds no sentence end: after its last whitespace, else its end."""
+    m = _LAST_SPACE.search(window)
+    return m.end() if m and m.end() > 0 else len(window)
+
+
+def paragraph_sentences(seg: pysbd.Segmenter, para: str, limit: int = PIECE_CHARS) -> list[str]:
+    """Return pysbd's sentences of ``para``, never handing pysbd more than ``limit`` characters at once.
+
+    A long paragraph is read window by window: pysbd splits the window, every sentence but
+    the last (which may run on past the window) is kept, and the next window starts where
+    that last sentence starts, so the boundaries are pysbd's own. A window that is a single
+    sentence is cut after its last whitespace (or at ``limit`` for an unbroken run), so no
+    sentence is longer than ``limit``.
+    """
+    out: list[str] = []
+    start = 0
+    while len(para) - start > limit:
+        window = para[start:start + limit]
+        parts = seg.segment(window)
+        cut, cursor = 0, 0
+        for part in parts[:-1]:
+            at = window.find(part.strip(), cursor)
+            if at < 0:  # pysbd altered the text: fall back to a cut at whitespace
+                break
+            cursor = at + len(part.strip())
+        else:
+            last = window.find(parts[-1].strip(), cursor) if len(parts) > 1 else -1
+            if last > 0:
+                out.extend(parts[:-1])
+                cut = last
+        if cut <= 0:
+            cut = _cut_at_space(window)
+            out.append(window[:cut])
+        start += cut
+    out.extend(seg.segment(para[start:]))
+    return out
+
+
 @lru_cache(maxsize=4)
 def _segmenter(language: str) -> pysbd.Segmenter:
     try:
@@ -39,6 +87,8 @@ def split_sentences(text: str, language: str = "en") -> list[Sentence]:
 
     Offsets index into ``text``; sentences are stripped of surrounding whitespace and
     empty ones are dropped. ``language`` is an ISO code pysbd knows (default English).
+    Paragraphs longer than :data:`PIECE_CHARS` are read window by window
+    (:func:`paragraph_sentences`), so no sentence is longer than that.
     """
     seg = _segmenter(language or "en")
     out: list[Sentence] = []
@@ -46,7 +96,7 @@ def split_sentences(text: str, language: str = "en") -> list[Sentence]:
     for p_idx, para in enumerate(text.split("\n")):
         cursor = 0
         if para.strip():
-            for piece in seg.segment(para):
+            for piece in paragraph_sentences(seg, para):
                 s = piece.strip()
                 if not s:
                     continue
@@ -60,7 +110,7 @@ def split_sentences(text: str, language: str = "en") -> list[Sentence]:
 
 
 #: Changes whenever the splitting rules change, so cached splits from older rules miss.
-SPLITTER_ID = f"pysbd-{version('pysbd')}/lines-1"
+SPLITTER_ID = f"pysbd-{version('pysbd')}/lines-2-windows-{PIECE_CHARS}"
 
 
 def split_key(text: str, language: str = "en") -> str:
