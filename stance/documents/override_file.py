@@ -16,10 +16,10 @@ import csv
 import io
 import os
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from stance.io.atomic import atomic_write_bytes
 from stance.io.corpus import decode_bytes
 from stance.settings import DOC_LABELS
 
@@ -169,21 +169,7 @@ def _release(fd: int) -> None:
 
 
 def write_atomic(data: bytes, path: str | Path) -> None:
-    """Replace ``path`` with ``data`` atomically: a temporary file beside it, flushed, then ``os.replace``.
-
-    The temporary file is created like any new file (mode 0666 less the umask), so the result is
-    readable by the group and others where the umask allows (0644 usually); it is removed on failure.
-    """
+    """Replace ``path`` with ``data`` atomically (see :func:`stance.io.atomic.atomic_write_bytes`)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}-{uuid.uuid4().hex}{path.suffix}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, data)

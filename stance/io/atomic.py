@@ -43,7 +43,9 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     old file or the whole new one, never a part; the temporary file is removed on any failure.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TEMP_MARK}", dir=path.parent)
+    # created like any new file (0666 less the umask), not mkstemp's 0600: others may read results
+    tmp = path.with_name(f".{path.name}{TEMP_MARK}{uuid.uuid4().hex}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

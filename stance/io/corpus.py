@@ -22,7 +22,6 @@ skipped files, impossible dates kept as undated) become warnings.
 
 from __future__ import annotations
 
-import gzip
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -30,7 +29,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from stance.io.dates import parse_date
-from stance.io.rows import RowError, parse_csv, parse_jsonl
+from stance.io.rows import RowError, parse_csv, parse_jsonl, read_raw
 from stance.text.sniff import UTF16_BOMS, binary_reason
 
 TEXT_SUFFIXES = (".txt", ".md")
@@ -213,16 +212,10 @@ def _doc_from_row(row: dict, text: str, origin: str, date: str) -> Document:
 
 def _read_table(path: Path, warnings: list[str]) -> list[dict]:
     """Read a CSV or JSONL(.gz) table into a list of dicts, with errors naming the file."""
-    name = path.name.lower()
-    raw = path.read_bytes()
-    if name.endswith(".gz"):
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise CorpusError([f"{path}: not a valid gzip file ({exc})"]) from exc
-        name = name[:-3]
-    if not raw.strip():
-        raise CorpusError([f"{path}: file is empty"])
+    try:
+        raw, name = read_raw(path)
+    except RowError as exc:
+        raise CorpusError(exc.problems) from exc
     why = binary_reason(raw)
     if why:
         raise CorpusError([f"{path}: {why}; not a CSV or JSON-lines table"])

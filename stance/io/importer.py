@@ -52,7 +52,7 @@ from stance.io.corpus import MANIFEST_NAMES, CorpusError, decode_bytes
 from stance.io.dates import normalise_dates
 from stance.io.duplicates import flag_duplicates, flag_quality
 from stance.io.import_records import EXAMPLES, Article, ImportReport
-from stance.io.rows import RowError, parse_csv, parse_jsonl
+from stance.io.rows import RowError, parse_csv, parse_jsonl, read_raw
 
 #: Fields written to ``documents.jsonl.gz``, in this order.
 FIELDS = ("id", "source", "rating", "topic", "date", "title", "url", "authors", "text")
@@ -80,16 +80,10 @@ def _open_text(path: Path, warnings: list[str]) -> tuple[str, str]:
     """Return (decoded text, table kind 'jsonl' or 'csv') of a possibly gzipped file."""
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
-    raw = path.read_bytes()
-    name = path.name.lower()
-    if name.endswith(".gz"):
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise CorpusError([f"{path}: not a valid gzip file ({exc})"]) from exc
-        name = name[:-3]
-    if not raw.strip():
-        raise CorpusError([f"{path}: file is empty"])
+    try:
+        raw, name = read_raw(path)
+    except RowError as exc:
+        raise CorpusError(exc.problems) from exc
     if name.endswith((".jsonl", ".json", ".ndjson")):
         kind = "jsonl"
     elif name.endswith(".csv"):

@@ -6,6 +6,7 @@ Shared by the corpus loader (:mod:`stance.io.corpus`) and the importer (:mod:`st
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 from pathlib import Path
@@ -75,3 +76,21 @@ def _finish(rows: list, problems: list[str], skip_bad: bool, skipped: list[str] 
     if skipped is not None:
         skipped.extend(problems)
     return rows
+
+
+def read_raw(path: Path) -> tuple[bytes, str]:
+    """Return a table file's bytes (gunzipped for ``.gz``) and its name without ``.gz``, lower-cased.
+
+    Raises :class:`RowError` naming the file when the gzip is broken or the file is empty.
+    """
+    raw = path.read_bytes()
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise RowError([f"{path}: not a valid gzip file ({exc})"]) from exc
+        name = name[:-3]
+    if not raw.strip():
+        raise RowError([f"{path}: file is empty"])
+    return raw, name
